@@ -1,0 +1,380 @@
+"""The ``discover`` command line: run, show, verify, identify, export, plugins, constants.
+
+Every verb has ``--json`` for scripts; errors print one line naming the problem and the fix and
+exit with status 2. ``discover verify`` exits 0 when the formula holds and 1 when it does not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .errors import DiscoverError
+
+EXIT_ERROR = 2
+
+
+def _plugins(args):
+    from .plugins import get_plugin_manager
+
+    autoload = False if getattr(args, "no_plugins", False) else None
+    pl = get_plugin_manager(autoload=autoload)
+    for problem in pl.errors:
+        print(f"warning: {problem}", file=sys.stderr)
+    return pl
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+# ---------------------------------------------------------------------------------------------
+# run
+# ---------------------------------------------------------------------------------------------
+class _Progress:
+    """A rich progress bar on a terminal; plain log lines otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self.bar = None
+        self.task = None
+        self.last = 0.0
+
+    def __call__(self, ev: dict) -> None:
+        if not self.enabled:
+            return
+        if ev["event"] == "warning":
+            print(f"warning: {ev['message']}", file=sys.stderr)
+            return
+        if ev["event"] == "start":
+            what = "resuming" if ev.get("resumed") else "starting"
+            print(f"{what} run {ev['run_id']}: {ev['pending']} of {ev['total']} shards to do "
+                  f"({ev['candidates_total']:,} candidates in all)", file=sys.stderr)
+            if self.tty:
+                from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                           TimeElapsedColumn, TimeRemainingColumn)
+
+                self.bar = Progress(TextColumn("[bold]shards"), BarColumn(), MofNCompleteColumn(),
+                                    TextColumn("{task.fields[rate]} cand/s"),
+                                    TextColumn("{task.fields[found]} found"),
+                                    TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                                    transient=True)
+                self.bar.start()
+                self.task = self.bar.add_task("run", total=ev["total"], completed=ev["done"],
+                                              rate="-", found=0)
+            return
+        if ev["event"] == "shard":
+            rate = ev["candidates"] / max(ev["elapsed"], 1e-9)
+            if ev.get("error"):
+                last = ev["error"].strip().splitlines()[-1]
+                print(f"shard {ev['shard']} failed: {last}", file=sys.stderr)
+            if self.bar is not None:
+                self.bar.update(self.task, completed=ev["done"] + ev["failed"],
+                                rate=f"{rate:,.0f}", found=ev["discoveries"])
+            elif time.time() - self.last > 2 or ev["done"] + ev["failed"] == ev["total"]:
+                self.last = time.time()
+                print(f"shards {ev['done']}/{ev['total']}  {rate:,.0f} cand/s  "
+                      f"{ev['discoveries']} found ({ev['new']} new)  failed {ev['failed']}",
+                      file=sys.stderr)
+            return
+        if ev["event"] == "end" and self.bar is not None:
+            self.bar.stop()
+
+
+def _discovery_table(records, title: str):
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for col in ("id", "constant", "formula", "value", "digits", "digits/term"):
+        table.add_column(col, overflow="fold")
+    for r in records:
+        rate = "-" if r.convergence_rate is None else f"{r.convergence_rate:.3f}"
+        table.add_row(str(r.id), r.constant or "-", r.text, r.expression or "-",
+                      f"{r.digits:.0f}", rate)
+    return table
+
+
+def cmd_run(args) -> int:
+    from .api import load
+    from .engine import run_search
+    from .store import Store
+
+    pl = _plugins(args)
+    search = load(args.search, plugins=pl)
+    with Store(args.store) as st:
+        summary = run_search(search, store=st, plugins=pl, workers=args.workers,
+                             progress=_Progress(not args.json and not args.quiet),
+                             new_run=args.new_run, max_shards=args.max_shards)
+    if args.json:
+        print(json.dumps(summary.to_json(), indent=1))
+        return 0
+    con = _console()
+    con.print(_discovery_table(summary.discoveries,
+                               f"{search.name}: {len(summary.discoveries)} verified formulas "
+                               f"(run {summary.run_id}, {summary.new_discoveries} new)"))
+    st_ = summary.stats
+    con.print(f"run {summary.run_id} {summary.status}: {summary.shards_done}/"
+              f"{summary.shards_total} shards, {summary.candidates:,} candidates in "
+              f"{summary.seconds:.1f} s ({summary.rate:,.0f}/s), hash hit rate "
+              f"{st_.get('hash_hit_rate', 0):.1%}, {st_.get('selected', 0)} matched, "
+              f"{st_.get('refined', 0)} refined, {st_.get('verified', 0)} verified to "
+              f"{search.verify_digits} digits, {st_.get('rejected', 0)} rejected")
+    con.print(f"store: {summary.store}")
+    if summary.status == "interrupted":
+        con.print("interrupted: run the same command again to resume")
+        return 130
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# show / export
+# ---------------------------------------------------------------------------------------------
+def cmd_show(args) -> int:
+    from .store import Store
+
+    with Store(args.store, readonly=True) as st:
+        if args.failed:
+            rows = st.failed_shards(args.run)
+            if args.json:
+                print(json.dumps(rows, indent=1))
+            else:
+                for r in rows:
+                    print(f"run {r['run_id']} shard {r['shard']}:\n{r['error']}")
+                if not rows:
+                    print("no failed shards")
+            return 0
+        if args.id is not None:
+            rec = st.discovery(args.id)
+            if args.json:
+                out = rec.to_json()
+                out["verdict"] = rec.verdict
+                print(json.dumps(out, indent=1))
+            else:
+                con = _console()
+                con.print(_discovery_table([rec], f"discovery {rec.id}"))
+                con.print(f"LaTeX: {rec.latex}")
+                con.print(f"verdict: {json.dumps(rec.verdict)}")
+            return 0
+        recs = st.discoveries(run_id=args.run, kind=args.kind, constant=args.constant)
+        if args.json:
+            print(json.dumps([r.to_json() for r in recs], indent=1))
+            return 0
+        con = _console()
+        con.print(_discovery_table(recs, f"{len(recs)} discoveries in {st.path}"))
+        for run in st.runs():
+            con.print(f"run {run.id} {run.name!r} ({run.kind}): {run.status}, "
+                      f"{run.shards_done}/{run.shards_total} shards"
+                      + (f", {run.shards_failed} failed" if run.shards_failed else ""))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .api import export
+
+    paths = export(args.store, args.out, fmt=args.format, discovery=args.id,
+                   plugins=_plugins(args))
+    if args.json:
+        print(json.dumps([str(p) for p in paths]))
+    else:
+        for p in paths:
+            print(p)
+        if not paths:
+            print("no discoveries to export", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# verify / identify
+# ---------------------------------------------------------------------------------------------
+def cmd_verify(args) -> int:
+    from .api import verify
+
+    pl = _plugins(args)
+    fields = {name: getattr(args, f"field_{name}", None) for name in _all_fields(pl)}
+    fields = {k: v for k, v in fields.items() if v is not None}
+    verdict = verify(value=args.value, digits=args.digits, kind=args.kind, plugins=pl, **fields)
+    if args.json:
+        print(json.dumps(verdict.to_dict(), indent=1))
+    else:
+        word = "EQUAL" if verdict.equal else "NOT EQUAL"
+        rate = "-" if verdict.convergence_rate is None else f"{verdict.convergence_rate:.4f}"
+        print(f"{word}: {verdict.digits:.1f} digits agree (required {verdict.required}); "
+              f"convergence {rate} digits/term at depth {verdict.depth}")
+        if verdict.reason:
+            print(f"reason: {verdict.reason}")
+    return 0 if verdict.equal else 1
+
+
+def cmd_identify(args) -> int:
+    from .api import identify
+
+    pl = _plugins(args)
+    consts = [c.strip() for c in args.constants.split(",")] if args.constants else None
+    found = identify(args.value, constants=consts, digits=args.digits, plugins=pl)
+    if args.json:
+        print(json.dumps(found.to_dict() if found else None, indent=1))
+    elif found is None:
+        print("no relation found")
+    else:
+        print(f"{found.expression}    ({found.method}, relation {found.relation}, "
+              f"holds to {found.digits:.0f} digits)")
+    return 0 if found else 1
+
+
+# ---------------------------------------------------------------------------------------------
+# plugins / constants
+# ---------------------------------------------------------------------------------------------
+def cmd_plugins(args) -> int:
+    pl = _plugins(args)
+    rows = []
+    for info in pl.info:
+        row = {"name": info.name, "origin": info.origin, "distribution": info.distribution,
+               "version": info.version, "module": info.module, "hooks": info.hooks,
+               "kinds": info.kinds, "error": info.error}
+        if args.verbose:
+            row["schemas"] = {k: dict(pl.generators[k].schema()) for k in info.kinds}
+        rows.append(row)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    from rich.table import Table
+
+    table = Table(title="discover plugins")
+    for col in ("plugin", "origin", "version", "hooks", "kinds", "status"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["name"], f"{r['origin']} ({r['distribution']})", r["version"],
+                      ", ".join(r["hooks"]), ", ".join(r["kinds"]), r["error"] or "ok")
+    con = _console()
+    con.print(table)
+    if args.verbose:
+        for r in rows:
+            for kind, schema in r.get("schemas", {}).items():
+                con.print(f"[bold]{kind}[/bold] search-file fields ([generator] table):")
+                for k, v in schema.items():
+                    con.print(f"  {k}: {v}")
+    return 0
+
+
+def cmd_constants(args) -> int:
+    pl = _plugins(args)
+    rows = [{"name": c.name, "aliases": list(c.aliases), "expression": c.expression,
+             "value": str(c.value(30))[:32], "description": c.description, "origin": c.origin}
+            for c in pl.constants]
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    for r in rows:
+        print(f"{r['name']:<14} {r['value']:<34} {r['description']}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+def _all_fields(pl) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for gen in pl.generators.values():
+        for name, help_ in gen.fields.items():
+            fields.setdefault(name, f"{help_} ({gen.kind})")
+    return fields
+
+
+def build_parser(pl=None) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="discover", description="Discover and verify mathematical "
+                                "formulas by search.")
+    p.add_argument("--version", action="version", version=f"discover {__version__}")
+    p.add_argument("--no-plugins", action="store_true",
+                   help="load only the built-in plugins (also DISCOVER_DISABLE_PLUGIN_AUTOLOAD=1)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def store_arg(sp):
+        sp.add_argument("--store", type=Path, default=None,
+                        help="SQLite store (default: $DISCOVER_STORE or the user data dir)")
+
+    r = sub.add_parser("run", help="run or resume a search file")
+    r.add_argument("search", help="path of a TOML search file, e.g. searches/pi.toml")
+    store_arg(r)
+    r.add_argument("--workers", type=int, default=None, help="worker processes")
+    r.add_argument("--new-run", action="store_true", help="start a new run even if an "
+                   "unfinished one of the same search exists")
+    r.add_argument("--max-shards", type=int, default=None, help="stop after N shards "
+                   "(resume later)")
+    r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    r.add_argument("--quiet", action="store_true", help="no progress output")
+    r.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("show", help="list stored discoveries")
+    store_arg(s)
+    s.add_argument("--run", type=int, default=None)
+    s.add_argument("--kind", default=None)
+    s.add_argument("--constant", default=None)
+    s.add_argument("--id", type=int, default=None, help="show one discovery in full")
+    s.add_argument("--failed", action="store_true", help="list failed shards with tracebacks")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_show)
+
+    v = sub.add_parser("verify", help="verify a formula against a claimed value")
+    v.add_argument("--kind", default=None, help="candidate kind (inferred from the fields)")
+    for name, help_ in _all_fields(pl).items() if pl is not None else ():
+        v.add_argument(f"--{name}", dest=f"field_{name}", default=None, help=help_)
+    v.add_argument("--value", required=True, help="claimed value, e.g. \"4/pi\"")
+    v.add_argument("--digits", type=int, default=100)
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(func=cmd_verify)
+
+    i = sub.add_parser("identify", help="find a closed form for a number (PSLQ)")
+    i.add_argument("value", help="decimal digits or an expression such as \"exp(2)\"")
+    i.add_argument("--constants", default=None, help="comma-separated constant names to try")
+    i.add_argument("--digits", type=int, default=None)
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(func=cmd_identify)
+
+    e = sub.add_parser("export", help="export provenance graphs")
+    store_arg(e)
+    e.add_argument("--format", default="json", help="json (node-link) or graphml")
+    e.add_argument("--out", type=Path, default=Path("provenance"))
+    e.add_argument("--id", type=int, default=None, help="one discovery only")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_export)
+
+    pp = sub.add_parser("plugins", help="list loaded plugins and their hooks")
+    pp.add_argument("--verbose", "-v", action="store_true")
+    pp.add_argument("--json", action="store_true")
+    pp.set_defaults(func=cmd_plugins)
+
+    c = sub.add_parser("constants", help="list known constants")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_constants)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    pl = None
+    if "verify" in argv:
+        # the verify verb takes one option per candidate field, from the generators
+        from .plugins import get_plugin_manager
+
+        no = "--no-plugins" in argv or os.environ.get("DISCOVER_DISABLE_PLUGIN_AUTOLOAD")
+        pl = get_plugin_manager(autoload=False if no else None)
+    parser = build_parser(pl)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except DiscoverError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""Named mathematical constants: the corpus, plugin-added constants, and evaluation to any precision.
+
+A :class:`Constant` carries an identifier (used in closed forms such as ``6/zeta3``), aliases, a
+whitelisted expression that mpmath evaluates to any precision, and a sympy form for LaTeX. The
+:class:`ConstantRegistry` is what every other module asks for constants; it is built from
+``corpora/constants.toml`` plus whatever plugins add through the ``discover_constants`` hook.
+
+>>> from discover.constants import default_registry
+>>> reg = default_registry()
+>>> str(reg.get("zeta(3)").value(30))[:20]
+'1.202056903159594285'
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+import mpmath
+import sympy
+
+from .errors import DiscoverError, UnknownConstantError
+from .safeexpr import Expr, parse
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["Constant", "ConstantRegistry", "default_registry", "load_corpus_constants"]
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A named constant.
+
+    Parameters
+    ----------
+    name:
+        Identifier used in closed forms (``pi``, ``zeta3``); letters, digits and underscores.
+    expression:
+        Whitelisted expression evaluated with mpmath (``"zeta(3)"``, ``"1/agm(1, sqrt(2))"``).
+    sympy_form:
+        The same constant for sympy (LaTeX, simplification); defaults to ``expression``.
+    aliases:
+        Other spellings accepted on input (``"zeta(3)"``, ``"apery"``).
+    """
+
+    name: str
+    expression: str
+    sympy_form: str = ""
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    origin: str = "corpus"
+    _expr: Expr = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self):
+        if not self.name.isidentifier() or self.name.startswith("_"):
+            raise DiscoverError(f"constant name {self.name!r} must be an identifier such as "
+                                f"'zeta3' (letters, digits, underscores; not starting with '_')")
+        object.__setattr__(self, "_expr", parse(self.expression))
+        if not self.sympy_form:
+            object.__setattr__(self, "sympy_form", self.expression)
+
+    def value(self, dps: int = 50) -> mpmath.mpf:
+        """The constant to ``dps`` significant digits (an mpf carrying that precision)."""
+        return _cached_value(self.expression, int(dps))
+
+    def float(self) -> float:
+        return float(self.value(20))
+
+    def sympy(self) -> sympy.Expr:
+        """The constant as a sympy expression (``zeta(3)``, ``pi``, ``1/agm(1, sqrt(2))``)."""
+        return parse(self.sympy_form).to_sympy()
+
+    def latex(self) -> str:
+        special = {"pi": r"\pi", "e": "e", "catalan": "G", "euler_gamma": r"\gamma",
+                   "phi": r"\varphi", "lemniscate": r"\varpi"}
+        return special.get(self.name) or sympy.latex(self.sympy())
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_value(expression: str, dps: int) -> mpmath.mpf:
+    return parse(expression).evaluate(dps)
+
+
+class ConstantRegistry:
+    """The constants known to a session: look-up by name or alias, evaluation environment."""
+
+    def __init__(self, constants: Iterable[Constant] = ()):
+        self._by_name: dict[str, Constant] = {}
+        self._alias: dict[str, str] = {}
+        for c in constants:
+            self.add(c)
+
+    def add(self, constant: Constant) -> None:
+        """Register ``constant``; a name or alias already taken raises :class:`DiscoverError`."""
+        for key in (constant.name, *constant.aliases):
+            owner = self._alias.get(key.lower())
+            if owner is not None and owner != constant.name:
+                raise DiscoverError(f"constant {constant.name!r} ({constant.origin}) uses the name "
+                                    f"{key!r}, already taken by {owner!r}; rename one of them")
+        self._by_name[constant.name] = constant
+        for key in (constant.name, *constant.aliases):
+            self._alias[key.lower()] = constant.name
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def __contains__(self, name: str) -> bool:
+        return name.lower().replace(" ", "") in self._alias or name.lower() in self._alias
+
+    def __iter__(self):
+        return iter(self._by_name[n] for n in self.names())
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def get(self, name: str) -> Constant:
+        """Return the constant called ``name`` (or one of its aliases).
+
+        Raises :class:`UnknownConstantError` listing the known names.
+        """
+        key = self._alias.get(name.lower()) or self._alias.get(name.lower().replace(" ", ""))
+        if key is None:
+            raise UnknownConstantError(f"unknown constant {name!r}; known constants: "
+                                       f"{', '.join(self.names())}")
+        return self._by_name[key]
+
+    def env(self) -> Mapping[str, object]:
+        """Evaluation environment for :meth:`discover.safeexpr.Expr.evaluate`: name -> f(dps)."""
+        return {c.name: (lambda dps, c=c: c.value(dps)) for c in self._by_name.values()}
+
+    def symbols(self) -> dict[str, sympy.Symbol]:
+        """Name -> sympy Symbol, for closed forms written in terms of constant names."""
+        return {name: sympy.Symbol(name) for name in self._by_name}
+
+    def parse(self, text: str, extra_names: Iterable[str] = ()) -> Expr:
+        """Parse ``text`` allowing the names of every registered constant (and ``extra_names``)."""
+        allowed = set(self._by_name) | set(extra_names)
+        return parse(text, names=allowed)
+
+    def evaluate(self, text: str, dps: int) -> mpmath.mpf:
+        """Evaluate a whitelisted expression over the registered constants at ``dps`` digits.
+
+        >>> str(default_registry().evaluate("4/pi", 20))[:12]
+        '1.2732395447'
+        """
+        expr = self.parse(text)
+        return expr.evaluate(dps, self.env())
+
+
+def load_corpus_constants(path=None) -> list[Constant]:
+    """Read ``corpora/constants.toml`` (or ``path``) into :class:`Constant` objects."""
+    if path is None:
+        from discover_corpora import path as corpus_path
+
+        path = corpus_path("constants.toml")
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    out = []
+    for i, entry in enumerate(data.get("constant", [])):
+        try:
+            out.append(Constant(name=entry["name"], expression=entry["expression"],
+                                sympy_form=entry.get("sympy", ""),
+                                aliases=tuple(entry.get("aliases", ())),
+                                description=entry.get("description", ""), origin=str(path)))
+        except KeyError as err:
+            raise DiscoverError(f"{path}: constant #{i + 1} lacks the field {err.args[0]!r}") from err
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _corpus() -> tuple[Constant, ...]:
+    return tuple(load_corpus_constants())
+
+
+def default_registry() -> ConstantRegistry:
+    """A registry holding the corpus constants only (no plugins)."""
+    return ConstantRegistry(_corpus())

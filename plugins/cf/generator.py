@@ -1,0 +1,289 @@
+"""The ``pcf`` generator: enumerate polynomial continued fractions and match their limits.
+
+Search-file parameters (``[generator]`` table):
+
+``a_degree``, ``b_degree``
+    Degrees of a(n) and b(n).
+``a_range``, ``b_range``
+    ``[lo, hi]`` for every coefficient, or ``a_ranges``/``b_ranges``: one ``[lo, hi]`` per
+    coefficient, highest power first.
+``a_leading_positive``
+    Keep a's leading coefficient positive (default true; the other half only negates values).
+``depth``
+    Terms of the float64 screen (default 100).
+``refine_depth``
+    Terms of the double-double refinement (default 1000).
+``shard_size``
+    Candidates per shard (default 200,000).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator, Mapping
+
+import mpmath
+import numpy as np
+
+from discover import (Batch, Evaluation, Generator, Hit, SearchContext, SearchFileError, Shard,
+                      Target, Tier, Verdict)
+from discover.targets import MoebiusTable, apply_transform
+
+from .enumerate import Box
+from .kernels import eval_pcf_dd, eval_pcf_f64
+from .pcf import PCF
+
+__all__ = ["PCFGenerator"]
+
+_KEYS = {"a_degree", "b_degree", "a_range", "b_range", "a_ranges", "b_ranges",
+         "a_leading_positive", "depth", "refine_depth", "shard_size"}
+
+VERSION = "0.1.0"
+
+
+def _ranges(section, name: str, degree: int) -> list[list[int]]:
+    many, one = f"{name}_ranges", f"{name}_range"
+    if many in section and one in section:
+        raise SearchFileError(f"generator.{many}", f"both {many} and {one} are given",
+                              f"keep only one of them")
+    if many in section:
+        value = section[many]
+        if (not isinstance(value, list) or len(value) != degree + 1 or not all(
+                isinstance(r, list) and len(r) == 2 and all(isinstance(x, int) for x in r)
+                for r in value)):
+            raise SearchFileError(f"generator.{many}",
+                                  f"expected {degree + 1} pairs [lo, hi] (one per coefficient, "
+                                  f"highest power first), got {value!r}",
+                                  f"write e.g. {many} = " + str([[-5, 5]] * (degree + 1)))
+        out = [list(r) for r in value]
+    else:
+        value = section.get(one)
+        if value is None:
+            raise SearchFileError(f"generator.{one}", "missing",
+                                  f"add {one} = [-5, 5] (the range of every coefficient)")
+        if (not isinstance(value, list) or len(value) != 2
+                or not all(isinstance(x, int) and not isinstance(x, bool) for x in value)):
+            raise SearchFileError(f"generator.{one}", f"expected [lo, hi] integers, got {value!r}",
+                                  f"write e.g. {one} = [-5, 5]")
+        out = [list(value) for _ in range(degree + 1)]
+    for r in out:
+        if r[0] > r[1]:
+            raise SearchFileError(f"generator.{many if many in section else one}",
+                                  f"range {r} is empty (lo > hi)", "write [lo, hi] with lo <= hi")
+        if max(abs(r[0]), abs(r[1])) > 10 ** 6:
+            raise SearchFileError(f"generator.{many if many in section else one}",
+                                  f"range {r} has coefficients above 10^6",
+                                  "use smaller coefficients")
+    return out
+
+
+def _int_field(section, name: str, default: int, lo: int, hi: int) -> int:
+    value = section.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise SearchFileError(f"generator.{name}", f"expected an integer in [{lo}, {hi}], got "
+                              f"{value!r}", f"write e.g. {name} = {default}")
+    return value
+
+
+class PCFGenerator(Generator):
+    """Polynomial continued fractions a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))."""
+
+    kind = "pcf"
+    version = VERSION
+    description = "polynomial continued fractions matched against Moebius transforms of constants"
+    fields = {"a": "polynomial a(n), e.g. \"2*n+1\" or [2, 1] (highest power first)",
+              "b": "polynomial b(n), e.g. \"n^2\" or [1, 0, 0]"}
+    hash_digits = 12
+    candidate_type = PCF
+
+    # -- search definition -----------------------------------------------------------
+    def schema(self) -> Mapping[str, str]:
+        return {
+            "a_degree": "degree of a(n) (integer, 0..6)",
+            "b_degree": "degree of b(n) (integer, 0..12)",
+            "a_range / a_ranges": "[lo, hi] for every coefficient of a, or one pair per "
+                                  "coefficient (highest power first)",
+            "b_range / b_ranges": "likewise for b",
+            "a_leading_positive": "keep a's leading coefficient > 0 (default true)",
+            "depth": "terms of the float64 screen (default 100)",
+            "refine_depth": "terms of the double-double refinement (default 1000)",
+            "shard_size": "candidates per shard (default 200000)",
+        }
+
+    def configure(self, section: Mapping[str, Any], context: SearchContext) -> dict:
+        for key in section:
+            if key not in _KEYS:
+                raise SearchFileError(f"generator.{key}", "unknown field for kind 'pcf'",
+                                      f"use one of: {', '.join(sorted(_KEYS))}")
+        if not context.targets:
+            raise SearchFileError("match.constants", "a pcf search needs at least one target",
+                                  "add constants = [\"pi\"] to [match]")
+        da = _int_field(section, "a_degree", 1, 0, 6)
+        db = _int_field(section, "b_degree", 2, 0, 12)
+        lead = section.get("a_leading_positive", True)
+        if not isinstance(lead, bool):
+            raise SearchFileError("generator.a_leading_positive", f"expected true or false, got "
+                                  f"{lead!r}", "write a_leading_positive = true")
+        params = {
+            "a_ranges": _ranges(section, "a", da), "b_ranges": _ranges(section, "b", db),
+            "a_leading_positive": lead,
+            "depth": _int_field(section, "depth", 100, 10, 100000),
+            "refine_depth": _int_field(section, "refine_depth", 1000, 20, 1000000),
+            "shard_size": _int_field(section, "shard_size", 200000, 100, 10 ** 8),
+        }
+        if self._box(params).size == 0:
+            raise SearchFileError("generator.a_range", "the box holds no candidate",
+                                  "widen the ranges (a's leading coefficient must allow a "
+                                  "positive value when a_leading_positive = true)")
+        return params
+
+    @staticmethod
+    def _box(params) -> Box:
+        return Box(tuple(map(tuple, params["a_ranges"])), tuple(map(tuple, params["b_ranges"])),
+                   params["a_leading_positive"])
+
+    def shards(self, params) -> list[Shard]:
+        size = self._box(params).size
+        step = params["shard_size"]
+        total = max(1, math.ceil(size / step))
+        return [Shard(index=i, total=total, spec={"start": i * step,
+                                                  "stop": min(size, (i + 1) * step)},
+                      size=min(size, (i + 1) * step) - i * step) for i in range(total)]
+
+    def prepare(self, params, context: SearchContext) -> None:
+        self._tables(params, context)
+        for name in context.targets:
+            self._table(name, context)
+        # compile the kernels once in the driver, so forked workers inherit them
+        a = np.array([[1] * len(params["a_ranges"])], dtype=np.int64)
+        b = np.array([[1] * len(params["b_ranges"])], dtype=np.int64)
+        eval_pcf_f64(a, b, 10)
+        eval_pcf_dd(a, b, 10)
+
+    def _tables(self, params, context: SearchContext):
+        key = ("pcf-box", repr(params["a_ranges"]), repr(params["b_ranges"]),
+               params["a_leading_positive"])
+        if key not in context.cache:
+            context.cache[key] = self._box(params).tables()
+        return context.cache[key]
+
+    def _table(self, name: str, context: SearchContext) -> MoebiusTable:
+        bound = int(context.match.get("coefficient_bound", 10))
+        digits = int(context.match.get("digits", 10))
+        key = ("moebius", name, bound, digits)
+        if key not in context.cache:
+            k = context.constants.get(name).float()
+            context.cache[key] = MoebiusTable.build(name, k, bound, digits=digits)
+        return context.cache[key]
+
+    # -- tier 1 ------------------------------------------------------------------------
+    def propose(self, params, shard: Shard, context: SearchContext) -> Iterator[Batch]:
+        tables = self._tables(params, context)
+        box = self._box(params)
+        start, stop = shard.spec["start"], shard.spec["stop"]
+        step = 50000
+        for lo in range(start, stop, step):
+            A, B = box.slice(tables, lo, min(stop, lo + step))
+            yield Batch(params=np.concatenate([A, B], axis=1),
+                        meta={"da": A.shape[1] - 1, "db": B.shape[1] - 1, "start": lo})
+
+    @staticmethod
+    def _split(batch: Batch):
+        na = batch.meta["da"] + 1
+        return (np.ascontiguousarray(batch.params[:, :na]),
+                np.ascontiguousarray(batch.params[:, na:]))
+
+    def evaluate(self, params, batch: Batch) -> Evaluation:
+        A, B = self._split(batch)
+        values, err, status = eval_pcf_f64(A, B, params["depth"])
+        return Evaluation(values=values, ok=status == 0, status=status, error=err,
+                          depth=params["depth"])
+
+    # -- select and refine ---------------------------------------------------------------
+    def select(self, params, batch: Batch, evaluation: Evaluation, representatives: np.ndarray,
+               inverse: np.ndarray, context: SearchContext) -> list[Hit]:
+        if representatives.size == 0:
+            return []
+        vals = evaluation.values[representatives]
+        err = evaluation.error[representatives]
+        tol = np.maximum(4.0 * err, 1e-13 * np.maximum(1.0, np.abs(vals)))
+        # members of each functional-hash group, by group position
+        usable = np.flatnonzero(inverse >= 0)
+        order = usable[np.argsort(inverse[usable], kind="stable")]
+        bounds = np.searchsorted(inverse[order], np.arange(representatives.size + 1))
+        hits: list[Hit] = []
+        A, B = self._split(batch)
+        for name in context.targets:
+            table = self._table(name, context)
+            q, t = table.match(vals, tol)
+            for qi, ti in zip(q.tolist(), t.tolist()):
+                transform = table.transform(ti)
+                for member in order[bounds[qi]:bounds[qi + 1]].tolist():
+                    v = float(evaluation.values[member])
+                    rel = abs(v - table.values[ti]) / max(abs(table.values[ti]), 1e-300)
+                    hits.append(Hit(
+                        candidate=PCF(A[member].tolist(), B[member].tolist()),
+                        target=Target(name, transform),
+                        tiers=[Tier("float64", 15.9, depth=params["depth"], value=repr(v),
+                                    digits=round(-math.log10(rel), 2) if rel > 0 else 16.0,
+                                    detail={"error_estimate": float(evaluation.error[member])})]))
+        return hits
+
+    def refine(self, params, hits: list[Hit], context: SearchContext) -> list[Hit]:
+        if not hits:
+            return hits
+        na = max(len(h.candidate.a) for h in hits)
+        nb = max(len(h.candidate.b) for h in hits)
+        A = np.zeros((len(hits), na), dtype=np.int64)
+        B = np.zeros((len(hits), nb), dtype=np.int64)
+        for i, h in enumerate(hits):
+            A[i, na - len(h.candidate.a):] = h.candidate.a
+            B[i, nb - len(h.candidate.b):] = h.candidate.b
+        depth = params["refine_depth"]
+        hi, lo, err, status = eval_pcf_dd(A, B, depth)
+        kept = []
+        for i, h in enumerate(hits):
+            if status[i] != 0:
+                continue
+            k = context.constants.get(h.target.constant).value(40)
+            with mpmath.workdps(40):
+                t = apply_transform(h.target.transform, k)
+                x = mpmath.mpf(float(hi[i])) + mpmath.mpf(float(lo[i]))
+                diff = abs(x - t)
+                scale = max(abs(t), mpmath.mpf(10) ** -300)
+                agree = float(-mpmath.log10(diff / scale)) if diff else 32.0
+            if diff <= max(10.0 * float(err[i]), float(scale) * 1e-27):
+                h.tiers.append(Tier("double-double", 31.9, depth=depth,
+                                    value=mpmath.nstr(x, 32), digits=round(min(agree, 32.0), 2),
+                                    detail={"error_estimate": float(err[i])}))
+                kept.append(h)
+        return kept
+
+    # -- tier 3 and description ---------------------------------------------------------
+    def verify(self, candidate: PCF, claimed, digits: int) -> Verdict:
+        return candidate.verify(claimed, digits=digits)
+
+    def value(self, candidate: PCF, digits: int):
+        try:
+            return candidate.limit(digits)
+        except Exception:
+            return None
+
+    def canonical(self, candidate: PCF) -> PCF:
+        return candidate.canonical()[0]
+
+    def key(self, candidate: PCF) -> str:
+        return candidate.key()
+
+    def to_json(self, candidate: PCF) -> dict:
+        return {"a": [int(x) for x in candidate.a], "b": [int(x) for x in candidate.b]}
+
+    def from_fields(self, fields: Mapping[str, Any]) -> PCF:
+        missing = [f for f in ("a", "b") if fields.get(f) is None]
+        if missing:
+            raise SearchFileError(missing[0], "missing for a pcf", "give both a and b, e.g. "
+                                  "--a \"2*n+1\" --b \"n^2\"")
+        return PCF(fields["a"], fields["b"])
+
+    def describe(self, candidate: PCF) -> dict:
+        return {"text": str(candidate), "latex": candidate.latex()}
