@@ -1,0 +1,415 @@
+"""Numba kernels that evaluate many polynomial continued fractions at once (tiers 1 and 2).
+
+A PCF with integer polynomials ``a(n)``, ``b(n)`` has the value
+``a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))``, the limit of ``p_n / q_n`` where ``p_{-1} = 1``,
+``q_{-1} = 0``, ``p_0 = a(0)``, ``q_0 = 1`` and ``p_n = a(n) p_{n-1} + b(n) p_{n-2}`` (same for
+``q``). A batch is given as two integer matrices: row ``i`` of ``A`` (``B``) holds the
+coefficients of ``a`` (``b``) of candidate ``i``, highest power first, rows padded with leading
+zeros to a common degree.
+
+* :func:`eval_pcf_f64` runs the recurrence in float64 (tier 1, the hot loop of a search). Blocks
+  of 64 candidates advance in lock-step in structure-of-arrays state so that LLVM vectorises the
+  recurrence; ``a(n)`` and ``b(n)`` come from forward differences (additions only, exact while
+  the integers stay below ``2**53``). The four terms ``p_n, p_{n-1}, q_n, q_{n-1}`` of a
+  candidate are multiplied by ``2**-500`` (``2**500``) together when the largest exceeds
+  ``2**500`` (falls below ``2**-500``); this is exact and leaves every ratio unchanged, so
+  depth is limited only by time, never by overflow. The test runs every ``K`` steps, ``K``
+  chosen from a bound on the growth per step so that nothing can pass ``2**1000`` in between.
+* :func:`eval_pcf_dd` runs the same recurrence in double-double arithmetic (about 31 digits,
+  tier 2), one candidate at a time; ``a(n)`` and ``b(n)`` are exact while below ``2**106``.
+
+Both return a status code per candidate (module constants, see :data:`STATUS_NAMES`) and
+``err = |x_depth - x_{depth-1}|``, the last step, as an error estimate.
+
+Examples
+--------
+>>> import numpy as np
+>>> from discover_plugins.cf.kernels import eval_pcf_f64, OK
+>>> v, err, st = eval_pcf_f64(np.array([[2, 1]]), np.array([[1, 0, 0]]), 200)
+>>> round(float(v[0]), 12), int(st[0]) == OK          # 4/pi
+(1.273239544735, True)
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .ddarith import dd_add, dd_div, dd_from_int, dd_mul, dd_mul_d, dd_scale, dd_sub
+
+__all__ = [
+    "OK", "TERMINATED", "ZERO_DENOMINATOR", "NOT_CONVERGED", "NONFINITE", "STATUS_NAMES",
+    "DEFAULT_TOL", "eval_pcf_f64", "eval_pcf_dd", "as_coefficient_matrix",
+]
+
+#: The recurrence reached ``depth`` and the last step is below ``tol * max(1, |x|)``.
+OK = 0
+#: ``b(k) == 0`` for some ``1 <= k <= depth``: a finite continued fraction with a rational value
+#: ``p_{k-1}/q_{k-1}`` (returned as the value, with ``err = 0``).
+TERMINATED = 1
+#: ``q_depth == 0`` (or ``q_{k-1} == 0`` for a terminating candidate): no value.
+ZERO_DENOMINATOR = 2
+#: ``|x_depth - x_{depth-1}| > tol * max(1, |x|)``: divergent, oscillating or too slow.
+NOT_CONVERGED = 3
+#: The value or the last step is inf or nan.
+NONFINITE = 4
+STATUS_NAMES = {OK: "ok", TERMINATED: "terminated", ZERO_DENOMINATOR: "zero denominator",
+                NOT_CONVERGED: "not converged", NONFINITE: "non-finite"}
+DEFAULT_TOL = 1e-6
+
+_BIG = 2.0 ** 500
+_SMALL = 2.0 ** -500
+_DOWN = 2.0 ** -500
+_UP = 2.0 ** 500
+_LANES = 64
+_EXACT = 2.0 ** 53      # float64 integers below this are exact
+_EXACT_DD = 2.0 ** 104  # double-double integers below this are exact (with margin)
+
+_jit = numba.njit(cache=True, fastmath=False, nogil=True)
+
+
+# ------------------------------------------------------------------------------ float64
+@_jit
+def _horner_f(c, x):
+    v = float(c[0])
+    for j in range(1, c.shape[0]):
+        v = v * x + float(c[j])
+    return v
+
+
+@_jit
+def _finish(p, q, p1, q1, tol):
+    """Value, error and status from the last two convergents."""
+    if q == 0.0:
+        return np.nan, np.inf, ZERO_DENOMINATOR
+    x = p / q
+    x1 = p1 / q1 if q1 != 0.0 else np.inf
+    e = abs(x - x1)
+    if not np.isfinite(x):
+        return x, e, NONFINITE
+    if not e <= tol * max(1.0, abs(x)):   # also catches e = nan / inf
+        return x, e, NOT_CONVERGED
+    return x, e, OK
+
+
+@_jit
+def _f64_scalar(a, b, depth, tol):
+    """One candidate, straightforward loop (used for candidates that terminate)."""
+    p1, q1, p, q = 1.0, 0.0, _horner_f(a, 0.0), 1.0
+    for n in range(1, depth + 1):
+        x = float(n)
+        an = _horner_f(a, x)
+        bn = _horner_f(b, x)
+        if bn == 0.0:
+            if q == 0.0:
+                return np.nan, np.inf, ZERO_DENOMINATOR
+            return p / q, 0.0, TERMINATED
+        p, p1 = an * p + bn * p1, p
+        q, q1 = an * q + bn * q1, q
+        mx = max(max(abs(p), abs(q)), max(abs(p1), abs(q1)))
+        if mx > _BIG or (mx < _SMALL and mx > 0.0):
+            s = _DOWN if mx > _BIG else _UP
+            p, q, p1, q1 = p * s, q * s, p1 * s, q1 * s
+    return _finish(p, q, p1, q1, tol)
+
+
+@_jit
+def _fd_init(c, fd, lane):
+    """Forward-difference table of polynomial ``c`` at n = 1 into column ``lane`` of ``fd``:
+    ``fd[j] = Delta^j c(1)``, so that ``c(n+1) = c(n) + Delta c(n)`` and so on."""
+    d = c.shape[0] - 1
+    for m in range(d + 1):
+        fd[m, lane] = _horner_f(c, float(1 + m))
+    for j in range(1, d + 1):
+        for m in range(d, j - 1, -1):
+            fd[m, lane] = fd[m, lane] - fd[m - 1, lane]
+
+
+@_jit
+def _step(a, b, p, q, p1, q1, bmin):
+    """One recurrence step for every lane (a vectorisable loop over contiguous arrays)."""
+    for l in range(a.shape[0]):
+        al = a[l]
+        bl = b[l]
+        pn = al * p[l] + bl * p1[l]
+        qn = al * q[l] + bl * q1[l]
+        p1[l] = p[l]
+        q1[l] = q[l]
+        p[l] = pn
+        q[l] = qn
+        bmin[l] = min(bmin[l], abs(bl))
+
+
+@_jit
+def _advance(x, dx):
+    for l in range(x.shape[0]):
+        x[l] += dx[l]
+
+
+@_jit
+def _f64_block(CA, CB, start, stop, depth, tol, vals, errs, status):
+    """Candidates ``start..stop-1`` (at most ``_LANES``) in lock-step.
+
+    Lanes hold structure-of-arrays state; ``a(n)``, ``b(n)`` come from forward differences
+    (exact while the integers involved stay below 2**53). The largest of ``|p_n|, |q_n|,
+    |p_{n-1}|, |q_{n-1}|`` grows by at most ``|a(n)| + |b(n)| <= G`` per step, so checking for
+    rescaling every ``K = 480 / log2(G)`` steps keeps everything below ``2**1000``.
+    """
+    L = _LANES
+    da = CA.shape[1] - 1
+    db = CB.shape[1] - 1
+    fa = np.zeros((da + 1, L))
+    fb = np.zeros((db + 1, L))
+    p = np.empty(L)
+    q = np.ones(L)
+    p1 = np.ones(L)
+    q1 = np.zeros(L)
+    bmin = np.full(L, np.inf)
+    dep = float(depth)
+    growth = 2.0
+    for l in range(L):
+        i = start + l if start + l < stop else start  # idle lanes repeat the first candidate
+        _fd_init(CA[i], fa, l)
+        _fd_init(CB[i], fb, l)
+        p[l] = CA[i, da]
+        ga = 0.0
+        for j in range(da + 1):
+            ga = ga * dep + abs(CA[i, j])
+        gb = 0.0
+        for j in range(db + 1):
+            gb = gb * dep + abs(CB[i, j])
+        growth = max(growth, ga + gb)
+    every = max(1, int(480.0 / max(1.0, np.log2(growth))))
+    check = every
+    for n in range(1, depth + 1):
+        _step(fa[0], fb[0], p, q, p1, q1, bmin)
+        for j in range(da):
+            _advance(fa[j], fa[j + 1])
+        for j in range(db):
+            _advance(fb[j], fb[j + 1])
+        if n == check:
+            check += every
+            for l in range(L):
+                mx = max(max(abs(p[l]), abs(q[l])), max(abs(p1[l]), abs(q1[l])))
+                if mx > _BIG or (mx < _SMALL and mx > 0.0):
+                    s = _DOWN if mx > _BIG else _UP
+                    p[l] *= s
+                    q[l] *= s
+                    p1[l] *= s
+                    q1[l] *= s
+    for l in range(stop - start):
+        i = start + l
+        if bmin[l] == 0.0:  # b(k) = 0 for some k: redo it with the loop that stops there
+            vals[i], errs[i], status[i] = _f64_scalar(CA[i], CB[i], depth, tol)
+        else:
+            vals[i], errs[i], status[i] = _finish(p[l], q[l], p1[l], q1[l], tol)
+
+
+@_jit
+def _f64_all(CA, CB, depth, tol, vals, errs, status):
+    n = CA.shape[0]
+    for start in range(0, n, _LANES):
+        _f64_block(CA, CB, start, min(start + _LANES, n), depth, tol, vals, errs, status)
+
+
+def as_coefficient_matrix(M, name: str = "A") -> np.ndarray:
+    """Check and convert a batch of coefficient rows to a C-contiguous ``int64[n, d+1]``.
+
+    A 1-D input is one candidate; a list of rows of different lengths is padded with leading
+    zeros. Raises ``ValueError`` naming ``name`` on a bad shape or on non-integer entries.
+
+    >>> as_coefficient_matrix([2, 1]).tolist()
+    [[2, 1]]
+    >>> as_coefficient_matrix([[1], [2, 1]]).tolist()
+    [[0, 1], [2, 1]]
+    """
+    if isinstance(M, (list, tuple)) and M and all(isinstance(r, (list, tuple)) for r in M):
+        width = max(len(r) for r in M)
+        M = [[0] * (width - len(r)) + list(r) for r in M]
+    arr = np.asarray(M)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] == 0:
+        raise ValueError(f"{name} must be a 2-D array of coefficient rows (n, degree+1), "
+                         f"got shape {arr.shape}")
+    if arr.dtype.kind not in "iub":
+        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+            arr = arr.astype(np.int64)
+        else:
+            raise ValueError(f"{name} must hold integer coefficients, got dtype {arr.dtype}")
+    return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+def _prepare(A, B, depth):
+    A = as_coefficient_matrix(A, "A")
+    B = as_coefficient_matrix(B, "B")
+    if A.shape[0] != B.shape[0]:
+        raise ValueError(f"A and B must have the same number of rows, got {A.shape[0]} and "
+                         f"{B.shape[0]}")
+    depth = int(depth)
+    if depth < 1:
+        raise ValueError(f"depth must be >= 1, got {depth}")
+    return A, B, depth
+
+
+def eval_pcf_f64(A, B, depth: int, tol: float = DEFAULT_TOL):
+    """Evaluate PCFs to ``depth`` terms in float64.
+
+    Parameters
+    ----------
+    A, B : array_like of int, shape (n, da+1) and (n, db+1)
+        Coefficients of ``a`` and ``b`` per candidate, highest power first. Coefficients
+        above ``2**53`` in magnitude are rounded to float64.
+    depth : int
+        Number of recurrence steps (the value returned is ``p_depth / q_depth``).
+    tol : float
+        Convergence threshold of :data:`NOT_CONVERGED`.
+
+    Returns
+    -------
+    values : float64[n]
+        ``p_depth / q_depth`` (or ``p_{k-1}/q_{k-1}`` for a candidate that terminates at ``k``).
+    err : float64[n]
+        ``|x_depth - x_{depth-1}|`` (0 for terminated candidates).
+    status : int8[n]
+        :data:`OK`, :data:`TERMINATED`, :data:`ZERO_DENOMINATOR`, :data:`NOT_CONVERGED` or
+        :data:`NONFINITE`.
+
+    Examples
+    --------
+    >>> v, e, s = eval_pcf_f64([[6, 3], [1, 0]], [[-1, 0, 0], [1, 0]], 100)
+    >>> v.round(12).tolist(), s.tolist()                 # 2/log(2), 1/(e-1)
+    ([2.885390081778, 0.581976706869], [0, 0])
+    >>> v, e, s = eval_pcf_f64([[2]], [[1, -3]], 10)   # b(3) = 0: value p_2/q_2 = 2/3
+    >>> float(v[0]), s.tolist()
+    (0.6666666666666666, [1])
+    """
+    A, B, depth = _prepare(A, B, depth)
+    n = A.shape[0]
+    vals = np.empty(n)
+    errs = np.empty(n)
+    status = np.empty(n, dtype=np.int8)
+    if n:
+        _f64_all(A.astype(np.float64), B.astype(np.float64), depth, float(tol), vals, errs,
+                 status)
+    return vals, errs, status
+
+
+# ------------------------------------------------------------------------- double-double
+@_jit
+def _exact_limit(c):
+    """Largest n (capped at 2**40) for which float Horner of coefficient row ``c`` is exact."""
+    s = 0.0
+    for j in range(c.shape[0]):
+        s += abs(float(c[j]))
+    d = c.shape[0] - 1
+    if s == 0.0 or d == 0:
+        return 1 << 40 if s < _EXACT else -1
+    # |partial Horner sums| <= s * n**d
+    lim = (_EXACT / s) ** (1.0 / d)
+    return int(min(lim - 1.0, 2.0 ** 40))
+
+
+@_jit
+def _horner_dd(c, x):
+    """``c(x)`` in double-double; exact for integer data below about ``2**104``."""
+    h, l = dd_from_int(c[0])
+    for j in range(1, c.shape[0]):
+        h, l = dd_mul_d(h, l, x)
+        ch, cl = dd_from_int(c[j])
+        h, l = dd_add(h, l, ch, cl)
+    return h, l
+
+
+@_jit
+def _dd_one(a, b, depth, tol):
+    """One candidate in double-double: (hi, lo, err, status)."""
+    na = _exact_limit(a)
+    nb = _exact_limit(b)
+    ph, pl = dd_from_int(a[a.shape[0] - 1])  # p_0 = a(0)
+    qh, ql = 1.0, 0.0
+    p1h, p1l = 1.0, 0.0
+    q1h, q1l = 0.0, 0.0
+    for n in range(1, depth + 1):
+        x = float(n)
+        if n <= na:
+            ah, al = _horner_f(a, x), 0.0
+        else:
+            ah, al = _horner_dd(a, x)
+        if n <= nb:
+            bh, bl = _horner_f(b, x), 0.0
+        else:
+            bh, bl = _horner_dd(b, x)
+        if bh == 0.0:
+            if qh == 0.0:
+                return np.nan, 0.0, np.inf, ZERO_DENOMINATOR
+            vh, vl = dd_div(ph, pl, qh, ql)
+            return vh, vl, 0.0, TERMINATED
+        th, tl = dd_mul(ah, al, ph, pl)
+        uh, ul = dd_mul(bh, bl, p1h, p1l)
+        p1h, p1l = ph, pl
+        ph, pl = dd_add(th, tl, uh, ul)
+        th, tl = dd_mul(ah, al, qh, ql)
+        uh, ul = dd_mul(bh, bl, q1h, q1l)
+        q1h, q1l = qh, ql
+        qh, ql = dd_add(th, tl, uh, ul)
+        mx = max(max(abs(ph), abs(qh)), max(abs(p1h), abs(q1h)))
+        if mx > _BIG or (mx < _SMALL and mx > 0.0):
+            s = _DOWN if mx > _BIG else _UP
+            ph, pl = dd_scale(ph, pl, s)
+            qh, ql = dd_scale(qh, ql, s)
+            p1h, p1l = dd_scale(p1h, p1l, s)
+            q1h, q1l = dd_scale(q1h, q1l, s)
+    if qh == 0.0:
+        return np.nan, 0.0, np.inf, ZERO_DENOMINATOR
+    vh, vl = dd_div(ph, pl, qh, ql)
+    if q1h == 0.0:
+        e = np.inf
+    else:
+        wh, wl = dd_div(p1h, p1l, q1h, q1l)
+        dh, dl = dd_sub(vh, vl, wh, wl)
+        e = abs(dh + dl)
+    if not (np.isfinite(vh) and np.isfinite(vl)):
+        return vh, vl, e, NONFINITE
+    if not e <= tol * max(1.0, abs(vh)):
+        return vh, vl, e, NOT_CONVERGED
+    return vh, vl, e, OK
+
+
+@_jit
+def _dd_all(A, B, depth, tol, hi, lo, errs, status):
+    for i in range(A.shape[0]):
+        hi[i], lo[i], errs[i], status[i] = _dd_one(A[i], B[i], depth, tol)
+
+
+def eval_pcf_dd(A, B, depth: int, tol: float = DEFAULT_TOL):
+    """Evaluate PCFs to ``depth`` terms in double-double arithmetic (about 31 digits).
+
+    Same inputs, statuses and conventions as :func:`eval_pcf_f64`; coefficients are exact
+    (int64). The value is ``hi + lo``.
+
+    Returns
+    -------
+    hi, lo : float64[n]
+        The value as an unevaluated sum.
+    err : float64[n]
+        ``|x_depth - x_{depth-1}|``.
+    status : int8[n]
+
+    Examples
+    --------
+    >>> hi, lo, err, st = eval_pcf_dd([[2]], [[1]], 100)      # 1 + sqrt(2)
+    >>> import mpmath
+    >>> with mpmath.workdps(50):
+    ...     float(abs(mpmath.mpf(hi[0]) + lo[0] - 1 - mpmath.sqrt(2))) < 1e-30
+    True
+    """
+    A, B, depth = _prepare(A, B, depth)
+    n = A.shape[0]
+    hi = np.empty(n)
+    lo = np.empty(n)
+    errs = np.empty(n)
+    status = np.empty(n, dtype=np.int8)
+    if n:
+        _dd_all(A, B, depth, float(tol), hi, lo, errs, status)
+    return hi, lo, errs, status

@@ -1,0 +1,268 @@
+"""The :class:`PCF` domain object: a polynomial continued fraction with integer coefficients.
+
+Convention: ``value = a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))``; coefficient lists are integers,
+highest power of ``n`` first. Convergents ``p_n/q_n`` start from ``p_{-1} = 1, q_{-1} = 0,
+p_0 = a(0), q_0 = 1`` and follow ``p_n = a(n) p_{n-1} + b(n) p_{n-2}`` (same for ``q``).
+
+>>> from discover_plugins.cf.pcf import PCF
+>>> f = PCF("2*n + 1", "n^2")
+>>> f
+PCF(a=[2, 1], b=[1, 0, 0])
+>>> print(f)
+PCF(2*n + 1, n**2)
+>>> f.convergent(3)
+(mpz(204), mpz(160))
+>>> mpmath.nstr(f.limit(20), 20)              # 4/pi
+'1.2732395447351626862'
+>>> f.verify("4/pi", digits=50).equal
+True
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import mpmath
+import sympy
+from gmpy2 import mpz
+
+from discover.errors import ExpressionError
+from discover.generator import Tier, Verdict
+from discover.safeexpr import parse_polynomial
+
+from . import canonical as _canon
+from .convergence import compute_limit, extrapolate, poly_values, run_verify
+
+__all__ = ["PCF"]
+
+_N = sympy.Symbol("n")
+
+
+def _coeffs(value, name: str) -> tuple:
+    try:
+        out = parse_polynomial(value)
+    except ExpressionError as err:
+        raise ExpressionError(f"PCF polynomial {name}: {err}") from err
+    if not out:
+        raise ExpressionError(f"PCF polynomial {name} is empty")
+    return tuple(int(c) for c in out)
+
+
+class PCF:
+    """A polynomial continued fraction ``a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))``.
+
+    Parameters
+    ----------
+    a, b : list of int or str
+        Integer coefficients, highest power first (``[2, 1]`` is ``2n + 1``), or a polynomial
+        in ``n`` as text (``"(n+1)^2"``), parsed with :func:`discover.safeexpr.parse_polynomial`.
+
+    Raises
+    ------
+    discover.errors.ExpressionError
+        If ``a`` or ``b`` is not an integer polynomial (the message names which).
+
+    Examples
+    --------
+    >>> mpmath.nstr(PCF([2], [1]).limit(15), 15)      # 1 + sqrt(2)
+    '2.4142135623731'
+    >>> PCF([1, 0], "n").a_at(3), PCF([1, 0], "n").b_at(3)
+    (3, 3)
+    """
+
+    __slots__ = ("_a", "_b", "_hash")
+
+    def __init__(self, a, b):
+        self._a = _coeffs(a, "a")
+        self._b = _coeffs(b, "b")
+        self._hash = hash((self._a, self._b))
+
+    # -- value semantics ----------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if hasattr(self, "_hash"):
+            raise AttributeError("PCF is immutable")
+        object.__setattr__(self, name, value)
+
+    def __reduce__(self):
+        return (PCF, (list(self._a), list(self._b)))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, PCF) and self._a == other._a and self._b == other._b
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"PCF(a={list(self._a)}, b={list(self._b)})"
+
+    def __str__(self) -> str:
+        a_expr, b_expr = self.sympy()
+        return f"PCF({a_expr}, {b_expr})"
+
+    @property
+    def a(self) -> tuple:
+        """Coefficients of ``a(n)``, highest power first."""
+        return self._a
+
+    @property
+    def b(self) -> tuple:
+        """Coefficients of ``b(n)``, highest power first."""
+        return self._b
+
+    @property
+    def degrees(self) -> tuple[int, int]:
+        """``(deg a, deg b)`` (the zero polynomial has degree 0).
+
+        >>> PCF([34, 51, 27, 5], [-1, 0, 0, 0, 0, 0, 0]).degrees
+        (3, 6)
+        """
+        return len(self._a) - 1, len(self._b) - 1
+
+    def a_at(self, n: int) -> int:
+        """``a(n)`` as an exact integer."""
+        return poly_values(self._a, n, n)[0]
+
+    def b_at(self, n: int) -> int:
+        """``b(n)`` as an exact integer."""
+        return poly_values(self._b, n, n)[0]
+
+    def sympy(self) -> tuple[sympy.Expr, sympy.Expr]:
+        """``(a(n), b(n))`` as sympy expressions in ``Symbol("n")``.
+
+        >>> PCF([1, 2, 1], [3])
+        PCF(a=[1, 2, 1], b=[3])
+        >>> PCF([1, 2, 1], [3]).sympy()
+        (n**2 + 2*n + 1, 3)
+        """
+        return (sympy.Poly(self._a, _N).as_expr(), sympy.Poly(self._b, _N).as_expr())
+
+    def latex(self, terms: int = 3) -> str:
+        r"""A LaTeX rendering: the first ``terms`` levels numerically, then the general term.
+
+        >>> PCF([2, 1], [1, 0, 0]).latex()
+        '1 + \\cfrac{1}{3 + \\cfrac{4}{5 + \\cfrac{9}{7 + \\ddots + \\cfrac{n^{2}}{2 n + 1 + \\ddots}}}}'
+        """
+        a_expr, b_expr = self.sympy()
+        tail = (r"\ddots + \cfrac{" + sympy.latex(b_expr) + "}{" + sympy.latex(a_expr)
+                + r" + \ddots}")
+        out = tail
+        for n in range(terms, 0, -1):
+            bn = self.b_at(n)
+            out = f"{self.a_at(n)} + {out}"
+            out = r"\cfrac{" + str(bn) + "}{" + out + "}"
+        return f"{self.a_at(0)} + {out}"
+
+    # -- convergents -------------------------------------------------------------------
+    def convergents(self, N: int) -> Iterator[tuple]:
+        """Yield ``(p_n, q_n)`` (gmpy2 ``mpz``) for ``n = 0..N``.
+
+        >>> [(int(p), int(q)) for p, q in PCF([2, 1], [1, 0, 0]).convergents(2)]
+        [(1, 1), (4, 3), (24, 19)]
+        """
+        A = poly_values(self._a, 0, max(N, 0))
+        B = poly_values(self._b, 0, max(N, 0))
+        p1, q1, p, q = mpz(1), mpz(0), mpz(A[0]), mpz(1)
+        yield p, q
+        for an, bn in zip(A[1:], B[1:]):
+            p, p1 = an * p + bn * p1, p
+            q, q1 = an * q + bn * q1, q
+            yield p, q
+
+    def convergent(self, N: int) -> tuple:
+        """``(p_N, q_N)`` as exact gmpy2 integers."""
+        if N < 0:
+            return mpz(1), mpz(0)
+        for pq in self.convergents(N):
+            pass
+        return pq
+
+    # -- values ----------------------------------------------------------------------------
+    def limit(self, digits: int = 50, max_depth: int = 20000) -> mpmath.mpf:
+        """The value to ``digits`` significant digits from exact convergents.
+
+        The depth grows (predicted from the fitted convergence, at most doubling) until the
+        error estimate of :mod:`discover_plugins.cf.convergence` is below ``10**-(digits+2)``
+        relative to the value (absolute if the convergent is 0).
+
+        Raises
+        ------
+        discover.errors.VerificationError
+            If the PCF terminates (``b(k) = 0``: a rational value), its denominators vanish,
+            or ``max_depth`` (or a projection of the fitted rate to ``max_depth``) does not
+            reach the precision; the message says how many digits were reached.
+
+        >>> mpmath.nstr(PCF([6, 3], [-1, 0, 0]).limit(30), 25)     # 2/log(2)
+        '2.885390081777926814719849'
+        """
+        value, _, _ = compute_limit(self._a, self._b, int(digits), int(max_depth))
+        return value
+
+    def extrapolated_limit(self, n0: int = 1000, step: int = 100, orders=(8, 12),
+                           dps: int = 120) -> tuple:
+        """Richardson extrapolation in ``1/n`` for slowly converging PCFs: ``(value, digits)``.
+
+        ``digits`` compares two extrapolation orders; it is a heuristic, not a bound (see
+        :func:`discover_plugins.cf.convergence.extrapolate`).
+        """
+        return extrapolate(self._a, self._b, n0, step, orders, dps)
+
+    def verify(self, claimed, digits: int = 100, max_depth: int = 20000) -> Verdict:
+        """Compare the PCF's value with ``claimed`` using exact convergents.
+
+        Parameters
+        ----------
+        claimed : mpmath.mpf, gmpy2.mpfr, number or str
+            The claimed value, computed at ``>= digits + 20`` digits, or a whitelisted
+            expression (``"6/zeta3"``) evaluated with the corpus constants at ``digits + 30``.
+        digits : int
+            Digits required for ``equal``.
+        max_depth : int
+            Largest depth tried.
+
+        Returns
+        -------
+        discover.generator.Verdict
+            ``equal`` iff at least ``digits`` digits agree *and* the error estimate supports
+            ``digits`` digits. ``digits`` is ``min(agreeing, supported)`` (capped at
+            ``digits + 20``); ``convergence_rate`` is digits per term (least squares over the
+            second half of the computed range); ``extra["error_fit"]`` describes the fit.
+            Never raises for a bad PCF: termination and vanishing denominators give
+            ``equal=False`` with a reason.
+
+        >>> v = PCF([2, 1], [1, 0, 0]).verify("4/pi + 10^-40", digits=60)
+        >>> v.equal, round(v.digits)
+        (False, 40)
+        """
+        fields = run_verify(self._a, self._b, claimed, int(digits), int(max_depth))
+        tier = Tier(name="exact", precision_digits=float(digits + 20), depth=fields["depth"],
+                    value=fields["value"], digits=fields["digits"], seconds=fields["seconds"],
+                    detail=dict(fields["extra"]))
+        return Verdict(equal=fields["equal"], digits=fields["digits"],
+                       required=fields["required"], convergence_rate=fields["convergence_rate"],
+                       depth=fields["depth"], value=fields["value"], claimed=fields["claimed"],
+                       method=fields["method"], seconds=fields["seconds"],
+                       reason=fields["reason"], tiers=[tier], extra=fields["extra"])
+
+    # -- canonical form ------------------------------------------------------------------
+    def canonical(self) -> tuple["PCF", tuple]:
+        """``(canonical PCF, M)`` with ``value(self) = (m00 v + m01)/(m10 v + m11)`` where
+        ``v = value(canonical)``; rules in :mod:`discover_plugins.cf.canonical`.
+
+        >>> PCF([6, 3], [9, 0, 0]).canonical()
+        (PCF(a=[2, 1], b=[1, 0, 0]), ((3, 0), (0, 1)))
+        """
+        a, b, m = _canon.canonical_form(self._a, self._b)
+        return PCF(list(a), list(b)), m
+
+    def key(self) -> str:
+        """Dedup key of the canonical form, e.g. ``"pcf:a=2,1;b=1,0,0"``.
+
+        >>> PCF("2*n+3", "(n+1)^2").key()
+        'pcf:a=2,1;b=1,0,0'
+        """
+        c, _ = self.canonical()
+        return "pcf:a=" + ",".join(map(str, c.a)) + ";b=" + ",".join(map(str, c.b))
+
+    def to_json(self) -> dict:
+        """``{"a": [...], "b": [...]}``."""
+        return {"a": list(self._a), "b": list(self._b)}
