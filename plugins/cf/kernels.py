@@ -137,7 +137,7 @@ def _step(a, b, p, q, p1, q1, bmin):
         q1[l] = q[l]
         p[l] = pn
         q[l] = qn
-        bmin[l] = min(bmin[l], abs(bl))
+        bmin[l] = np.minimum(bmin[l], abs(bl))  # min() becomes a slow masked store
 
 
 @_jit
