@@ -25,6 +25,7 @@ from typing import Any, Callable
 import mpmath
 
 from . import hashing
+from .errors import DiscoverError
 from .generator import Generator, Hit, SearchContext, Shard, Tier, Verdict
 from .identify import identify
 from .provenance import build_provenance
@@ -264,8 +265,9 @@ def run_search(search: Search, *, store: Store, plugins, workers: int | None = N
                max_shards: int | None = None) -> RunSummary:
     """Run (or resume) ``search``, writing to ``store``; return a :class:`RunSummary`.
 
-    A run of the same search (same hash) that did not complete is resumed: its finished shards
-    are skipped. ``new_run=True`` starts a fresh run regardless. ``max_shards`` stops after that
+    The latest run of the same search (same hash) is resumed: its finished shards are skipped
+    (for a completed run nothing is left to do, and its discoveries are returned).
+    ``new_run=True`` starts a fresh run regardless. ``max_shards`` stops after that
     many shards (for previews and tests); the run can be resumed later.
     """
     gen = plugins.generator(search.kind)
@@ -275,10 +277,19 @@ def run_search(search: Search, *, store: Store, plugins, workers: int | None = N
     resumed = False
     run_id = None
     if not new_run:
-        for prev in reversed(store.find_runs(search_hash=search.hash)):
-            if prev.status != "complete":
-                run_id, resumed = prev.id, True
-                break
+        # the latest run of this very search: resume it (nothing is left if it completed)
+        same = store.find_runs(search_hash=search.hash)
+        if same:
+            run_id, resumed = same[-1].id, True
+        if run_id is None:
+            changed = [r for r in store.find_runs(name=search.name)
+                       if r.status != "complete" and r.search_hash != search.hash]
+            if changed:
+                raise DiscoverError(
+                    f"search {search.name!r} changed since its unfinished run {changed[-1].id} "
+                    f"in {store.path} (search hash {changed[-1].search_hash} -> {search.hash}); "
+                    f"resuming would mix two searches. Restore the file, or start afresh with "
+                    f"--new-run")
     if run_id is None:
         run_id = store.create_run(search.name, search.kind, search.hash, search.to_json(),
                                   gen.version, len(shards))

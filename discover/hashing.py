@@ -36,7 +36,7 @@ def _value_keys(values, ok, digits, k_plain, k_offset):
             k_plain[i] = _INVALID
             k_offset[i] = _INVALID
             continue
-        if v == 0.0:
+        if abs(v) < 1e-280:   # zero for hashing purposes (and no underflow below)
             k_plain[i] = 0
             k_offset[i] = 0
             continue

@@ -45,3 +45,10 @@ def test_vector_keys_hash_functions_by_their_outputs():
     f = np.stack([x * x, x * x + 1e-17, x + 1])
     k1, _ = vector_keys(f, 10)
     assert k1[0] == k1[1] != k1[2]
+
+
+def test_tiny_and_huge_values_hash_without_error():
+    vals = np.array([1e-320, -5e-310, 1e-290, 1e300, -1e300, 0.0])
+    k1, k2 = value_keys(vals, 12)
+    assert k1[0] == k1[1] == k1[5] == 0
+    assert len(set(k1[2:5].tolist())) == 3
