@@ -352,14 +352,27 @@ def build_parser(pl=None) -> argparse.ArgumentParser:
     c = sub.add_parser("constants", help="list known constants")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_constants)
+    if pl is not None:
+        _plugin_commands(pl, sub)
     return p
+
+
+def _plugin_commands(pl, sub) -> None:
+    """Let each plugin add its verbs; a clash or an error is reported and that plugin skipped."""
+    for impl in pl.pm.hook.discover_add_commands.get_hookimpls():
+        name = pl.pm.get_name(impl.plugin)
+        try:
+            impl.function(subparsers=sub)
+        except Exception as err:  # argparse raises ArgumentError on a name already taken
+            print(f"warning: plugin {name!r}: discover_add_commands failed ({err}); rename the "
+                  f"command or fix the plugin", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     pl = None
-    if "verify" in argv:
-        # the verify verb takes one option per candidate field, from the generators
+    if "--version" not in argv[:1]:
+        # plugins add verbs, and verify takes one option per candidate field of the generators
         from .plugins import get_plugin_manager
 
         no = "--no-plugins" in argv or os.environ.get("DISCOVER_DISABLE_PLUGIN_AUTOLOAD")

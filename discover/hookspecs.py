@@ -93,3 +93,19 @@ def discover_public_names() -> dict:
     example the continued-fraction plugin offers ``PCF``). Names already defined by the core
     are never replaced.
     """
+
+
+# ---------------------------------------------------------------------------------------------
+# command line
+# ---------------------------------------------------------------------------------------------
+@hookspec
+def discover_add_commands(subparsers: Any) -> None:
+    """Add verbs to the ``discover`` command line.
+
+    Called once while the parser is built. ``subparsers`` is the object returned by argparse's
+    ``add_subparsers``: call ``subparsers.add_parser(NAME, help=...)``, add options, and
+    ``set_defaults(func=handler)`` where ``handler(args) -> int`` returns the exit status. Raise
+    :class:`discover.errors.DiscoverError` for bad input: the command line prints it and exits
+    with status 2. A name already taken by the core or another plugin is reported at start-up.
+    Return value ignored.
+    """

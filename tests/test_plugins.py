@@ -131,3 +131,31 @@ def test_third_party_plugin_runs_a_search(installed_atan, tmp_path):
     # atan(1) = pi/4 is the one value of atan(1/p) that is a Moebius transform of pi
     assert [(d["kind"], d["p"], d["expression"]) for d in found] == [("atan", 1, "pi/4")]
     assert found[0]["digits"] >= 60
+
+
+def test_a_plugin_adds_a_command_and_a_clash_is_reported(capsys):
+    from discover import cli
+
+    class Cmd:
+        __name__ = "cmdplugin"
+
+        @hookimpl
+        def discover_add_commands(self, subparsers):
+            p = subparsers.add_parser("hello", help="say hello")
+            p.add_argument("--who", default="world")
+            p.set_defaults(func=lambda args: print(f"hello {args.who}") or 0)
+
+    class Clash:
+        __name__ = "clashplugin"
+
+        @hookimpl
+        def discover_add_commands(self, subparsers):
+            subparsers.add_parser("run", help="takes a core verb")
+
+    pl = get_plugin_manager(autoload=False, extra=[Cmd(), Clash()])
+    parser = cli.build_parser(pl)
+    args = parser.parse_args(["hello", "--who", "there"])
+    assert args.func(args) == 0
+    captured = capsys.readouterr()
+    assert "hello there" in captured.out
+    assert "clashplugin" in captured.err and "run" in captured.err
