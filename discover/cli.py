@@ -277,6 +277,15 @@ def cmd_constants(args) -> int:
     return 0
 
 
+def cmd_new_plugin(args) -> int:
+    from .template import create_plugin
+
+    root = create_plugin(args.name, args.dir)
+    print(f"created plugin {args.name!r} in {root}; next: cd {root} && pip install -e . && "
+          f"python -m pytest -q")
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------
 def _all_fields(pl) -> dict[str, str]:
     fields: dict[str, str] = {}
@@ -352,6 +361,11 @@ def build_parser(pl=None) -> argparse.ArgumentParser:
     c = sub.add_parser("constants", help="list known constants")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_constants)
+
+    n = sub.add_parser("new-plugin", help="create a working plugin package from the template")
+    n.add_argument("name", help="plugin, kind and module name (an identifier), e.g. mykind")
+    n.add_argument("--dir", default=None, help="folder to create (default ./discover-NAME)")
+    n.set_defaults(func=cmd_new_plugin)
     if pl is not None:
         _plugin_commands(pl, sub)
     return p
