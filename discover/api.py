@@ -49,6 +49,7 @@ def load(search: str | Path | Mapping[str, Any], *, plugins: Plugins | None = No
 
 def run(search: str | Path | Mapping[str, Any] | Search, *, store: str | Path | Store | None = None,
         workers: int | None = None, new_run: bool = False, max_shards: int | None = None,
+        retry_failed: bool = False, scheduler: str | None = None,
         progress: Callable[[dict], None] | None = None,
         plugins: Plugins | None = None) -> RunSummary:
     """Run (or resume) a search and return its summary, discoveries included.
@@ -63,16 +64,20 @@ def run(search: str | Path | Mapping[str, Any] | Search, *, store: str | Path | 
     workers:
         Worker processes (default: the search file's ``workers`` or the number of cores).
     new_run:
-        Start a new run even if an unfinished run of the same search exists.
+        Start a new run even if a run of the same search exists (otherwise it is resumed).
+    retry_failed:
+        Run again the shards that failed in the resumed run.
+    scheduler:
+        Address of a Dask scheduler (``tcp://HOST:PORT``) to run the shards on.
     """
     pl = plugins or _default_plugins()
     s = load(search, plugins=pl)
+    options = dict(plugins=pl, workers=workers, progress=progress, new_run=new_run,
+                   max_shards=max_shards, retry_failed=retry_failed, scheduler=scheduler)
     if isinstance(store, Store):
-        return run_search(s, store=store, plugins=pl, workers=workers, progress=progress,
-                          new_run=new_run, max_shards=max_shards)
+        return run_search(s, store=store, **options)
     with Store(store) as st:
-        return run_search(s, store=st, plugins=pl, workers=workers, progress=progress,
-                          new_run=new_run, max_shards=max_shards)
+        return run_search(s, store=st, **options)
 
 
 def _generator_for(candidate, kind: str | None, fields: Mapping[str, Any], pl: Plugins):

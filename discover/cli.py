@@ -112,7 +112,8 @@ def cmd_run(args) -> int:
     with Store(args.store) as st:
         summary = run_search(search, store=st, plugins=pl, workers=args.workers,
                              progress=_Progress(not args.json and not args.quiet),
-                             new_run=args.new_run, max_shards=args.max_shards)
+                             new_run=args.new_run, max_shards=args.max_shards,
+                             retry_failed=args.retry_failed, scheduler=args.scheduler)
     if args.json:
         print(json.dumps(summary.to_json(), indent=1))
         return 0
@@ -315,6 +316,12 @@ def build_parser(pl=None) -> argparse.ArgumentParser:
                    "unfinished one of the same search exists")
     r.add_argument("--max-shards", type=int, default=None, help="stop after N shards "
                    "(resume later)")
+    r.add_argument("--resume", action="store_true", help="resume the latest run of this search "
+                   "(the default; the flag only documents intent)")
+    r.add_argument("--retry-failed", action="store_true", help="run again the shards that "
+                   "failed (see `discover show --failed`)")
+    r.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="run the shards on a Dask cluster")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
     r.add_argument("--quiet", action="store_true", help="no progress output")
     r.set_defaults(func=cmd_run)

@@ -14,11 +14,8 @@ resumes with the shards that are left.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import multiprocessing as mp
 import os
 import time
-import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -30,6 +27,7 @@ from .generator import Generator, Hit, SearchContext, Shard, Tier, Verdict
 from .identify import identify
 from .provenance import build_provenance
 from .search import Search
+from .backends import make_backend
 from .store import DiscoveryRecord, Store
 from .targets import apply_transform
 
@@ -232,25 +230,19 @@ def _verify_hit(gen, hit: Hit, canon, key: str, ctx: SearchContext, search_meta:
     return rec, graph_args, hit
 
 
-# ------------------------------------------------------------------------------------------
-# Worker processes
-# ------------------------------------------------------------------------------------------
-_WORKER_STATE: dict = {}
+MIN_FREE_BYTES = 50 * 2 ** 20
 
 
-def _run_in_worker(shard: Shard) -> ShardOutcome:
-    st = _WORKER_STATE
-    try:
-        return process_shard(st["gen"], st["params"], shard, st["ctx"], st["meta"])
-    except Exception:
-        return ShardOutcome(shard=shard.index, error=traceback.format_exc())
+def check_writable_space(path) -> None:
+    """Fail at start, not after an hour, when the store's disk is (nearly) full."""
+    import shutil
+    from pathlib import Path
 
-
-def _run_local(shard: Shard, gen, params, ctx, meta) -> ShardOutcome:
-    try:
-        return process_shard(gen, params, shard, ctx, meta)
-    except Exception:
-        return ShardOutcome(shard=shard.index, error=traceback.format_exc())
+    folder = Path(path).resolve().parent
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        raise DiscoverError(f"only {free / 2 ** 20:.1f} MiB free on the disk of the store "
+                            f"{path}; free some space or choose another --store path")
 
 
 def default_workers() -> int:
@@ -262,14 +254,18 @@ def default_workers() -> int:
 # ------------------------------------------------------------------------------------------
 def run_search(search: Search, *, store: Store, plugins, workers: int | None = None,
                progress: Callable[[dict], None] | None = None, new_run: bool = False,
-               max_shards: int | None = None) -> RunSummary:
+               max_shards: int | None = None, retry_failed: bool = False,
+               scheduler: str | None = None) -> RunSummary:
     """Run (or resume) ``search``, writing to ``store``; return a :class:`RunSummary`.
 
     The latest run of the same search (same hash) is resumed: its finished shards are skipped
     (for a completed run nothing is left to do, and its discoveries are returned).
     ``new_run=True`` starts a fresh run regardless. ``max_shards`` stops after that
-    many shards (for previews and tests); the run can be resumed later.
+    many shards (for previews and tests); the run can be resumed later. Failed shards are
+    skipped on resume unless ``retry_failed``. ``scheduler`` (``tcp://HOST:PORT``) runs the
+    shards on a Dask cluster instead of local processes.
     """
+    check_writable_space(store.path)
     gen = plugins.generator(search.kind)
     ctx = search.context(plugins.constants)
     ctx.identification_basis = {c: plugins.identification_basis(c) for c in search.constants}
@@ -294,7 +290,9 @@ def run_search(search: Search, *, store: Store, plugins, workers: int | None = N
         run_id = store.create_run(search.name, search.kind, search.hash, search.to_json(),
                                   gen.version, len(shards))
     done = store.shards_done(run_id)
-    pending = [s for s in shards if s.index not in done]
+    skip = set(done) if retry_failed else set(done) | {f["shard"] for f in
+                                                       store.failed_shards(run_id)}
+    pending = [s for s in shards if s.index not in skip]
     if max_shards is not None:
         pending = pending[:max_shards]
     workers = workers or search.workers or default_workers()
@@ -339,32 +337,14 @@ def run_search(search: Search, *, store: Store, plugins, workers: int | None = N
 
     try:
         if pending:
-            gen.prepare(search.params, ctx)
-        if workers == 1:
-            for shard in pending:
-                record(_run_local(shard, gen, search.params, ctx, meta))
-        else:
-            _WORKER_STATE.update(gen=gen, params=search.params, ctx=ctx, meta=meta)
-            method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-            with cf.ProcessPoolExecutor(max_workers=workers,
-                                        mp_context=mp.get_context(method)) as pool:
-                queue = list(reversed(pending))
-                running: set = set()
-                try:
-                    while queue or running:
-                        while queue and len(running) < 2 * workers:
-                            running.add(pool.submit(_run_in_worker, queue.pop()))
-                        finished, running = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-                        for fut in finished:
-                            record(fut.result())
-                except BaseException:
-                    for fut in running:
-                        fut.cancel()
-                    raise
+            if not scheduler:
+                gen.prepare(search.params, ctx)
+            backend = make_backend(gen=gen, search=search, ctx=ctx, meta=meta, workers=workers,
+                                   scheduler=scheduler)
+            for outcome in backend.run(pending):
+                record(outcome)
     except KeyboardInterrupt:
         status = "interrupted"
-    finally:
-        _WORKER_STATE.clear()
     elapsed = time.perf_counter() - t0
     done_now = store.shards_done(run_id)
     failed = len(store.failed_shards(run_id))

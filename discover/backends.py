@@ -1,0 +1,170 @@
+"""Where shards run: in the driver, in local worker processes, or on a Dask cluster.
+
+Every backend takes the pending shards and yields one :class:`~discover.engine.ShardOutcome` per
+shard, in completion order. Workers only compute; the driver alone writes the store. An
+exception in plugin code becomes a failed outcome carrying its traceback, never a crash.
+
+- :class:`SerialBackend`: one process (``--workers 1``); simplest to debug.
+- :class:`ProcessBackend`: ``N`` forked worker processes; state prepared by the driver (tables,
+  compiled kernels) is inherited, not rebuilt.
+- :class:`DaskBackend`: a ``distributed`` scheduler (``--scheduler tcp://HOST:PORT``). Each Dask
+  worker rebuilds the plugins and the search from the search file's data once, then runs shards.
+  A worker lost mid-shard is rescheduled by Dask on another worker, so no shard is lost; a shard
+  is recorded only when its outcome reaches the driver.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import traceback
+from typing import Iterator
+
+from .errors import DiscoverError
+from .generator import Shard
+
+__all__ = ["SerialBackend", "ProcessBackend", "DaskBackend", "make_backend"]
+
+
+def _safe(fn, shard: Shard, *args):
+    from .engine import ShardOutcome
+
+    try:
+        return fn(*args, shard)
+    except Exception:
+        return ShardOutcome(shard=shard.index, error=traceback.format_exc())
+
+
+def _process(gen, params, ctx, meta, shard):
+    from .engine import process_shard
+
+    return process_shard(gen, params, shard, ctx, meta)
+
+
+class SerialBackend:
+    """Run shards one after another in the driver process."""
+
+    name = "serial"
+
+    def __init__(self, gen, params, ctx, meta):
+        self.args = (gen, params, ctx, meta)
+
+    def run(self, shards: list[Shard]) -> Iterator:
+        for shard in shards:
+            yield _safe(_process, shard, *self.args)
+
+
+_WORKER_STATE: dict = {}
+
+
+def _in_worker(shard: Shard):
+    st = _WORKER_STATE
+    return _safe(_process, shard, st["gen"], st["params"], st["ctx"], st["meta"])
+
+
+class ProcessBackend:
+    """Run shards in ``workers`` forked processes, at most two queued per worker."""
+
+    name = "processes"
+
+    def __init__(self, gen, params, ctx, meta, workers: int):
+        self.state = dict(gen=gen, params=params, ctx=ctx, meta=meta)
+        self.workers = workers
+
+    def run(self, shards: list[Shard]) -> Iterator:
+        _WORKER_STATE.update(self.state)
+        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        try:
+            with cf.ProcessPoolExecutor(max_workers=self.workers,
+                                        mp_context=mp.get_context(method)) as pool:
+                queue = list(reversed(shards))
+                running: set = set()
+                try:
+                    while queue or running:
+                        while queue and len(running) < 2 * self.workers:
+                            running.add(pool.submit(_in_worker, queue.pop()))
+                        finished, running = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                        for fut in finished:
+                            yield fut.result()
+                except BaseException:
+                    for fut in running:
+                        fut.cancel()
+                    raise
+        finally:
+            _WORKER_STATE.clear()
+
+
+_DASK_CACHE: dict = {}
+
+
+def _dask_shard(search_data: dict, search_path, meta: dict, shard: Shard):
+    """Runs on a Dask worker: rebuild plugins and search once per worker, then one shard."""
+    from .engine import ShardOutcome
+
+    try:
+        key = meta["hash"]
+        if key not in _DASK_CACHE:
+            from .plugins import get_plugin_manager
+            from .search import parse_search
+
+            pl = get_plugin_manager()
+            search = parse_search(search_data, pl, path=search_path)
+            if search.hash != key:
+                raise DiscoverError(f"the worker's plugins give search hash {search.hash}, the "
+                                    f"driver's {key}: install the same discover and plugin "
+                                    f"versions on every worker")
+            gen = pl.generator(search.kind)
+            ctx = search.context(pl.constants)
+            ctx.identification_basis = {c: pl.identification_basis(c) for c in search.constants}
+            gen.prepare(search.params, ctx)
+            _DASK_CACHE.clear()
+            _DASK_CACHE[key] = (gen, search.params, ctx)
+        gen, params, ctx = _DASK_CACHE[key]
+        return _process(gen, params, ctx, meta, shard)
+    except Exception:
+        return ShardOutcome(shard=shard.index, error=traceback.format_exc())
+
+
+class DaskBackend:
+    """Run shards on a ``distributed`` cluster given by its scheduler address."""
+
+    name = "dask"
+
+    def __init__(self, search, meta: dict, scheduler: str):
+        try:
+            import distributed
+        except ImportError as err:
+            raise DiscoverError("--scheduler needs the 'distributed' package: "
+                                "pip install 'discover[dask]'") from err
+        self.distributed = distributed
+        self.search = search
+        self.meta = meta
+        try:
+            self.client = distributed.Client(scheduler, timeout=20)
+        except (OSError, TimeoutError) as err:
+            raise DiscoverError(f"cannot reach the Dask scheduler at {scheduler} ({err}); start "
+                                f"one with `dask scheduler` and workers with `dask worker "
+                                f"{scheduler}`") from err
+
+    def run(self, shards: list[Shard]) -> Iterator:
+        data = dict(self.search.raw)
+        futures = [self.client.submit(_dask_shard, data, self.search.path, self.meta, shard,
+                                      key=f"discover-{self.meta['hash']}-{self.meta['run']}-"
+                                          f"{shard.index}", retries=2, pure=False)
+                   for shard in shards]
+        try:
+            for fut in self.distributed.as_completed(futures):
+                yield fut.result()
+        finally:
+            for fut in futures:
+                if not fut.done():
+                    fut.cancel()
+            self.client.close()
+
+
+def make_backend(*, gen, search, ctx, meta, workers: int, scheduler: str | None):
+    if scheduler:
+        return DaskBackend(search, meta, scheduler)
+    if workers <= 1:
+        return SerialBackend(gen, search.params, ctx, meta)
+    return ProcessBackend(gen, search.params, ctx, meta, workers)
