@@ -57,6 +57,13 @@ class SerialBackend:
 _WORKER_STATE: dict = {}
 
 
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the driver, which stops cleanly and keeps what is finished."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _in_worker(shard: Shard):
     st = _WORKER_STATE
     return _safe(_process, shard, st["gen"], st["params"], st["ctx"], st["meta"])
@@ -76,7 +83,8 @@ class ProcessBackend:
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         try:
             with cf.ProcessPoolExecutor(max_workers=self.workers,
-                                        mp_context=mp.get_context(method)) as pool:
+                                        mp_context=mp.get_context(method),
+                                        initializer=_ignore_sigint) as pool:
                 queue = list(reversed(shards))
                 running: set = set()
                 try:
