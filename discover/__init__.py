@@ -23,10 +23,10 @@ try:
 except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-from .api import export, identify, load, plugins, run, show, verify  # noqa: E402
+from .api import export, identify, load, plugins, report, run, show, verify  # noqa: E402
 
 __all__ = [
-    "__version__", "run", "verify", "identify", "show", "export", "load", "plugins",
+    "__version__", "run", "verify", "identify", "show", "export", "report", "load", "plugins",
     "Generator", "Shard", "Batch", "Evaluation", "Hit", "Target", "Tier", "Verdict",
     "SearchContext", "Search", "Store", "DiscoveryRecord", "Identification", "Constant",
     "ConstantRegistry", "hookimpl", "hookspec", "DiscoverError", "ExpressionError",

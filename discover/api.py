@@ -24,7 +24,7 @@ from .provenance import graph_to_json
 from .search import Search, load_search, parse_search
 from .store import DiscoveryRecord, Store
 
-__all__ = ["run", "verify", "identify", "show", "export", "load", "plugins"]
+__all__ = ["run", "verify", "identify", "show", "export", "report", "load", "plugins"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -164,6 +164,14 @@ def export(store: str | Path | None, out: str | Path, *, fmt: str = "json",
             pl.exporters[fmt](st.provenance(rec.id), path)
             paths.append(path)
     return paths
+
+
+def report(store: str | Path | None, html: str | Path, *, run: int | None = None,
+           plugins: Plugins | None = None) -> Path:
+    """Write a self-contained HTML report (runs, discoveries, convergence plots, provenance)."""
+    from .report import write_report
+
+    return write_report(store, html, run_id=run, plugins=plugins or _default_plugins())
 
 
 _ = graph_to_json  # re-exported for users of the API module

@@ -192,6 +192,14 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .report import write_report
+
+    path = write_report(args.store, args.html, run_id=args.run, plugins=_plugins(args))
+    print(path)
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------
 # verify / identify
 # ---------------------------------------------------------------------------------------------
@@ -359,6 +367,12 @@ def build_parser(pl=None) -> argparse.ArgumentParser:
     e.add_argument("--id", type=int, default=None, help="one discovery only")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_export)
+
+    rp = sub.add_parser("report", help="write a self-contained HTML report of a store")
+    store_arg(rp)
+    rp.add_argument("--run", type=int, default=None, help="one run only")
+    rp.add_argument("--html", type=Path, required=True, metavar="OUT", help="output file")
+    rp.set_defaults(func=cmd_report)
 
     pp = sub.add_parser("plugins", help="list loaded plugins and their hooks")
     pp.add_argument("--verbose", "-v", action="store_true")

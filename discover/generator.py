@@ -273,5 +273,12 @@ class Generator(abc.ABC):
         """Text and LaTeX descriptions: ``{"text": ..., "latex": ...}``."""
         return {"text": str(candidate), "latex": str(candidate)}
 
+    def convergence(self, candidate: Any, depth: int = 200) -> list[tuple[int, float]] | None:
+        """Points ``(n, log10 of the error estimate at step n)`` for reports (optional).
+
+        ``None`` (the default) means the kind has no convergence curve.
+        """
+        return None
+
     def tell(self, params: Mapping[str, Any], batch: Batch, hits: list[Hit]) -> None:
         """Feedback after a batch (evolutionary generators use it). Default: nothing."""

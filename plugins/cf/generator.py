@@ -285,5 +285,19 @@ class PCFGenerator(Generator):
                                   "--a \"2*n+1\" --b \"n^2\"")
         return PCF(fields["a"], fields["b"])
 
+    def convergence(self, candidate: PCF, depth: int = 200) -> list[tuple[int, float]]:
+        """log10 |p_n/q_n - p_(n-1)/q_(n-1)| (relative) for n = 1..depth, from exact integers."""
+        points = []
+        prev = None
+        for n, (p, q) in enumerate(candidate.convergents(depth)):
+            if prev is not None and q != 0 and prev[1] != 0 and p != 0:
+                num = abs(p * prev[1] - prev[0] * q)
+                if num:
+                    with mpmath.workdps(20):
+                        rel = mpmath.mpf(num) / abs(prev[1] * p)
+                        points.append((n, float(mpmath.log10(rel))))
+            prev = (p, q)
+        return points
+
     def describe(self, candidate: PCF) -> dict:
         return {"text": str(candidate), "latex": candidate.latex()}
