@@ -47,6 +47,7 @@ class _Progress:
         self.bar = None
         self.task = None
         self.last = 0.0
+        self.start_done = 0
 
     def __call__(self, ev: dict) -> None:
         if not self.enabled:
@@ -55,6 +56,7 @@ class _Progress:
             print(f"warning: {ev['message']}", file=sys.stderr)
             return
         if ev["event"] == "start":
+            self.start_done = ev["done"]
             what = "resuming" if ev.get("resumed") else "starting"
             print(f"{what} run {ev['run_id']}: {ev['pending']} of {ev['total']} shards to do "
                   f"({ev['candidates_total']:,} candidates in all)", file=sys.stderr)
@@ -81,9 +83,12 @@ class _Progress:
                                 rate=f"{rate:,.0f}", found=ev["discoveries"])
             elif time.time() - self.last > 2 or ev["done"] + ev["failed"] == ev["total"]:
                 self.last = time.time()
+                finished = ev["done"] + ev["failed"] - self.start_done
+                left = ev["total"] - ev["done"] - ev["failed"]
+                eta = ev["elapsed"] / finished * left if finished else float("nan")
                 print(f"shards {ev['done']}/{ev['total']}  {rate:,.0f} cand/s  "
-                      f"{ev['discoveries']} found ({ev['new']} new)  failed {ev['failed']}",
-                      file=sys.stderr)
+                      f"{ev['discoveries']} found ({ev['new']} new)  failed {ev['failed']}  "
+                      f"eta {eta:.0f} s", file=sys.stderr)
             return
         if ev["event"] == "end" and self.bar is not None:
             self.bar.stop()
