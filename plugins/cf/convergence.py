@@ -303,12 +303,13 @@ def _hopeless(goal: float, max_depth: int):
     return check
 
 
-def compute_limit(a, b, digits: int, max_depth: int):
+def compute_limit(a, b, digits: int, max_depth: int, runner_cls=None):
     """The limit to ``digits`` significant digits: ``(mpf, depth, digits_supported)``, or raise
-    :class:`discover.errors.VerificationError` saying how far it got."""
+    :class:`discover.errors.VerificationError` saying how far it got. ``runner_cls`` (default
+    :class:`Runner`) may be :class:`~discover_plugins.cf.binsplit.DeepRunner`."""
     from discover.errors import VerificationError
 
-    runner = Runner(a, b)
+    runner = (runner_cls or Runner)(a, b)
     goal = digits + 2
     est, msg = _drive(runner, goal, max_depth, 32, _hopeless(goal, max_depth))
     if msg:
@@ -346,13 +347,13 @@ def _exact_claimed(claimed, digits: int):
     return man, 1 << (-exp), claimed
 
 
-def run_verify(a, b, claimed, digits: int, max_depth: int):
+def run_verify(a, b, claimed, digits: int, max_depth: int, runner_cls=None):
     """Core of :meth:`PCF.verify`; returns the fields of a Verdict as a dict."""
     t0 = time.perf_counter()
     cn, cd, cval = _exact_claimed(claimed, digits)
     cap = float(digits + 20)
     log_c = log10_abs(cn) - log10_abs(cd) if cn else None
-    runner = Runner(a, b)
+    runner = (runner_cls or Runner)(a, b)
     goal = digits + 5
 
     def agreement() -> float:

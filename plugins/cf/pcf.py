@@ -48,6 +48,18 @@ def _coeffs(value, name: str) -> tuple:
     return tuple(int(c) for c in out)
 
 
+def _runner_for(method: str, digits) -> type | None:
+    """Runner class for ``method``: binary splitting for ``"binary-splitting"`` and for
+    ``"auto"`` above 1000 digits (None: the term-by-term default)."""
+    if method not in ("auto", "sequential", "binary-splitting"):
+        raise ValueError(f"unknown method {method!r}; use 'auto', 'sequential' or "
+                         f"'binary-splitting'")
+    if method == "binary-splitting" or (method == "auto" and digits > 1000):
+        from .binsplit import DeepRunner
+        return DeepRunner
+    return None
+
+
 class PCF:
     """A polynomial continued fraction ``a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))``.
 
@@ -168,16 +180,31 @@ class PCF:
             q, q1 = an * q + bn * q1, q
             yield p, q
 
-    def convergent(self, N: int) -> tuple:
-        """``(p_N, q_N)`` as exact gmpy2 integers."""
+    def convergent(self, N: int, method: str = "auto") -> tuple:
+        """``(p_N, q_N)`` as exact gmpy2 integers.
+
+        ``method`` is ``"sequential"`` (term by term), ``"binary-splitting"`` (the matrix
+        product split in halves, :mod:`discover_plugins.cf.binsplit`; much faster at depths of
+        thousands and more) or ``"auto"`` (binary splitting from depth 512 on).
+
+        >>> PCF([2, 1], [1, 0, 0]).convergent(3, method="binary-splitting")
+        (mpz(204), mpz(160))
+        """
+        if method not in ("auto", "sequential", "binary-splitting"):
+            raise ValueError(f"unknown method {method!r}; use 'auto', 'sequential' or "
+                             f"'binary-splitting'")
         if N < 0:
             return mpz(1), mpz(0)
+        if method == "binary-splitting" or (method == "auto" and N >= 512):
+            from .binsplit import convergent as _bs_convergent
+            return _bs_convergent(self._a, self._b, N)
         for pq in self.convergents(N):
             pass
         return pq
 
     # -- values ----------------------------------------------------------------------------
-    def limit(self, digits: int = 50, max_depth: int = 20000) -> mpmath.mpf:
+    def limit(self, digits: int = 50, max_depth: int = 20000,
+              method: str = "auto") -> mpmath.mpf:
         """The value to ``digits`` significant digits from exact convergents.
 
         The depth grows (predicted from the fitted convergence, at most doubling) until the
@@ -194,7 +221,8 @@ class PCF:
         >>> mpmath.nstr(PCF([6, 3], [-1, 0, 0]).limit(30), 25)     # 2/log(2)
         '2.885390081777926814719849'
         """
-        value, _, _ = compute_limit(self._a, self._b, int(digits), int(max_depth))
+        value, _, _ = compute_limit(self._a, self._b, int(digits), int(max_depth),
+                                    runner_cls=_runner_for(method, digits))
         return value
 
     def extrapolated_limit(self, n0: int = 1000, step: int = 100, orders=(8, 12),
@@ -206,7 +234,8 @@ class PCF:
         """
         return extrapolate(self._a, self._b, n0, step, orders, dps)
 
-    def verify(self, claimed, digits: int = 100, max_depth: int = 20000) -> Verdict:
+    def verify(self, claimed, digits: int = 100, max_depth: int = 20000,
+               method: str = "auto") -> Verdict:
         """Compare the PCF's value with ``claimed`` using exact convergents.
 
         Parameters
@@ -233,7 +262,11 @@ class PCF:
         >>> v.equal, round(v.digits)
         (False, 40)
         """
-        fields = run_verify(self._a, self._b, claimed, int(digits), int(max_depth))
+        fields = run_verify(self._a, self._b, claimed, int(digits), int(max_depth),
+                            runner_cls=_runner_for(method, digits))
+        if method == "binary-splitting" or fields.get("depth", 0) > 512:
+            if _runner_for(method, digits) is not None:
+                fields["method"] = "exact convergents (gmpy2, binary splitting)"
         tier = Tier(name="exact", precision_digits=float(digits + 20), depth=fields["depth"],
                     value=fields["value"], digits=fields["digits"], seconds=fields["seconds"],
                     detail=dict(fields["extra"]))
