@@ -1,0 +1,216 @@
+"""Target functions of the evolve plugin: the safe list, their domains, and cached references.
+
+Each target has an mpmath implementation (the high-precision reference), an arb implementation
+(for rigorous bounds with python-flint) and a domain rule. An interval is accepted only if the
+function is finite on the whole closed interval.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import mpmath
+import numpy as np
+
+from discover.errors import DiscoverError
+
+__all__ = ["EvolveError", "Target", "TARGETS", "get_target", "reference", "dd_reference"]
+
+
+class EvolveError(DiscoverError, ValueError):
+    """Bad input to ``discover evolve``: the message names the value and the valid choices."""
+
+
+def _arb_exp2(x):
+    import flint
+    return (x * flint.arb(2).log()).exp()
+
+
+def _arb_series_exp2(s):
+    import flint
+    return (s * flint.arb(2).log()).exp()
+
+
+def _series(name):
+    def f(s):
+        return getattr(s, name)()
+    return f
+
+
+def _arb(name):
+    def f(x):
+        return getattr(x, name)()
+    return f
+
+
+def _series_log1p(s):
+    return (s + 1).log()
+
+
+def _series_tanh(s):
+    e = (2 * s).exp()
+    return (e - 1) / (e + 1)
+
+
+def _series_sinh(s):
+    e = s.exp()
+    return (e - 1 / e) / 2
+
+
+def _series_cosh(s):
+    e = s.exp()
+    return (e + 1 / e) / 2
+
+
+def _series_expm1(s):
+    return s.exp() - 1
+
+
+def _series_log2(s):
+    import flint
+    return s.log() / flint.arb(2).log()
+
+
+def _series_cbrt(s):
+    return (s.log() / 3).exp()
+
+
+# domain rules: a function of (a, b) returning None when the function is finite on [a, b], or a
+# sentence saying why not
+def _positive(a, b):
+    return None if a > 0 else "it is defined (finite) only for x > 0: choose A > 0"
+
+
+def _nonneg(a, b):
+    return None if a >= 0 else "it is real only for x >= 0: choose A >= 0"
+
+
+def _gt_minus_one(a, b):
+    return None if a > -1 else "it is finite only for x > -1: choose A > -1"
+
+
+def _tan_ok(a, b):
+    k = math.ceil((a - math.pi / 2) / math.pi)
+    pole = math.pi / 2 + k * math.pi
+    return None if pole > b else f"tan has a pole at {pole:.6g} inside the interval"
+
+
+def _gamma_ok(a, b):
+    if a > 0:
+        return None
+    if math.floor(b) >= math.ceil(a) and math.ceil(a) <= 0:
+        return ("gamma has poles at 0, -1, -2, ...: choose an interval that contains none "
+                "(e.g. A > 0)")
+    return None
+
+
+def _asin_ok(a, b):
+    return None if -1 <= a and b <= 1 else "it is real only on [-1, 1]"
+
+
+def _always(a, b):
+    return None
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    mp: Callable
+    arb: Callable
+    series: Callable
+    domain: Callable
+    odd: bool = False
+
+
+TARGETS: dict[str, Target] = {t.name: t for t in [
+    Target("exp", mpmath.exp, _arb("exp"), _series("exp"), _always),
+    Target("exp2", lambda x: mpmath.power(2, x), _arb_exp2, _arb_series_exp2, _always),
+    Target("expm1", mpmath.expm1, _arb("expm1"), _series_expm1, _always),
+    Target("log", mpmath.log, _arb("log"), _series("log"), _positive),
+    Target("log2", lambda x: mpmath.log(x, 2), lambda x: x.log() / x.const_log2(),
+           _series_log2, _positive),
+    Target("log1p", mpmath.log1p, _arb("log1p"), _series_log1p, _gt_minus_one),
+    Target("sin", mpmath.sin, _arb("sin"), _series("sin"), _always, True),
+    Target("cos", mpmath.cos, _arb("cos"), _series("cos"), _always),
+    Target("tan", mpmath.tan, _arb("tan"), _series("tan"), _tan_ok, True),
+    Target("atan", mpmath.atan, _arb("atan"), _series("atan"), _always, True),
+    Target("asin", mpmath.asin, _arb("asin"), _series("asin"), _asin_ok, True),
+    Target("sinh", mpmath.sinh, _arb("sinh"), _series_sinh, _always, True),
+    Target("cosh", mpmath.cosh, _arb("cosh"), _series_cosh, _always),
+    Target("tanh", mpmath.tanh, _arb("tanh"), _series_tanh, _always, True),
+    Target("erf", mpmath.erf, _arb("erf"), _series("erf"), _always, True),
+    Target("erfc", mpmath.erfc, _arb("erfc"), _series("erfc"), _always),
+    Target("sqrt", mpmath.sqrt, _arb("sqrt"), _series("sqrt"), _nonneg),
+    Target("cbrt", mpmath.cbrt, lambda x: x.root(3), _series_cbrt, _positive),
+    Target("gamma", mpmath.gamma, _arb("gamma"), _series("gamma"), _gamma_ok),
+]}
+
+
+def get_target(name: str, a: float, b: float) -> Target:
+    """The target ``name`` checked on ``[a, b]``; bad input raises :class:`EvolveError`."""
+    t = TARGETS.get(name)
+    if t is None:
+        raise EvolveError(f"unknown function {name!r}; valid choices: {', '.join(sorted(TARGETS))}")
+    if not (math.isfinite(a) and math.isfinite(b)) or not a < b:
+        raise EvolveError(f"interval [{a}, {b}] is not valid: need finite A < B")
+    why = t.domain(a, b)
+    if why:
+        raise EvolveError(f"{name} is not finite on [{a}, {b}]: {why}")
+    with mpmath.workdps(30):
+        for x in np.linspace(a, b, 257):
+            v = t.mp(mpmath.mpf(float(x)))
+            if not mpmath.isfinite(v) or isinstance(v, mpmath.mpc) or abs(v) > 1e300:
+                raise EvolveError(f"{name} is not finite (or not real) at x = {x:.6g} in "
+                                  f"[{a}, {b}]; choose an interval inside its domain")
+    return t
+
+
+_CACHE: dict = {}
+
+
+def dd_reference(target: Target, xs: np.ndarray, dps: int = 50):
+    """``f(xs)`` at ``dps`` digits as a double-double pair ``(hi, lo)``; cached per grid."""
+    xs = np.ascontiguousarray(xs, dtype=np.float64)
+    key = (target.name, dps, xs.shape[0], hash(xs.tobytes()))
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    path = None
+    if xs.size >= 10_000:   # dense grids are also cached on disk
+        import hashlib
+        from pathlib import Path
+
+        import platformdirs
+        digest = hashlib.sha256(xs.tobytes() + f"{target.name}:{dps}".encode()).hexdigest()[:24]
+        path = Path(platformdirs.user_cache_dir("discover")) / "evolve" / f"{digest}.npy"
+        try:
+            arr = np.load(path)
+            _CACHE[key] = (arr[0], arr[1])
+            return _CACHE[key]
+        except (OSError, ValueError):
+            pass
+    hi = np.empty_like(xs)
+    lo = np.empty_like(xs)
+    f = target.mp
+    with mpmath.workdps(dps):
+        for i, x in enumerate(xs.tolist()):
+            v = f(mpmath.mpf(x))
+            h = float(v)
+            hi[i] = h
+            lo[i] = float(v - h)
+    if len(_CACHE) > 64:
+        _CACHE.clear()
+    _CACHE[key] = (hi, lo)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, np.stack([hi, lo]))
+        except OSError:
+            pass
+    return hi, lo
+
+
+def reference(target: Target, xs: np.ndarray, dps: int = 30) -> np.ndarray:
+    return dd_reference(target, xs, dps)[0]
