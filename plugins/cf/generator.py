@@ -261,7 +261,22 @@ class PCFGenerator(Generator):
 
     # -- tier 3 and description ---------------------------------------------------------
     def verify(self, candidate: PCF, claimed, digits: int) -> Verdict:
-        return candidate.verify(claimed, digits=digits)
+        verdict = candidate.verify(claimed, digits=digits)
+        if verdict.equal:
+            # convergence dynamics at a modest depth, for verified formulas only
+            try:
+                from .dynamics import dynamics
+                depth = int(min(max(verdict.depth or 0, 100), 400))
+                dyn = dynamics(candidate.a, candidate.b, depth=depth, limit=claimed, points=6)
+                verdict.extra["delta"] = (round(dyn["delta"], 5)
+                                          if math.isfinite(dyn["delta"]) else None)
+                verdict.extra["delta_depth"] = depth
+                verdict.extra["convergence_rate"] = verdict.convergence_rate
+                verdict.extra["factorial_reduction"] = dyn["factorial_reduction"]
+                verdict.extra["error_curve_fit"] = dyn["error_curve_fit"]
+            except Exception as err:          # dynamics are informative, never fatal
+                verdict.extra["delta_error"] = str(err)
+        return verdict
 
     def value(self, candidate: PCF, digits: int):
         try:
