@@ -1,0 +1,272 @@
+"""An independent checker of proof graphs (the JSON export of :mod:`.graph`).
+
+It reads the node-link JSON and re-verifies every step by syntactic matching, with its own small
+term functions: it imports neither the prover nor the probe. It rejects a graph when
+
+* the graph has a cycle, or a step's premise is missing or not linked to the step by an edge;
+* a step's ``before`` does not hold the premise's side (instantiated by the recorded
+  substitution) at the recorded position, or its ``after`` is not ``before`` with that position
+  replaced by the other side, or the substitution misses a variable of the premise;
+* a chain does not start from its goal's sides, a step does not start where the previous ended,
+  or the two sides do not end at one term;
+* a theorem's proof does not prove exactly the theorem (its variables fixed as ``@x``), an
+  induction does not have one case per constructor with the right goal and hypotheses, or a
+  hypothesis is used outside its own case;
+* an axiom node differs from the axioms given (when they are given).
+
+Terms are nested JSON lists: a variable is a string, an application ``[symbol, arg, ...]``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+__all__ = ["check_graph", "check_file", "CheckReport"]
+
+
+class CheckReport:
+    def __init__(self):
+        self.errors: list[str] = []
+        self.steps = 0
+        self.theorems = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.theorems > 0
+
+    def __repr__(self):
+        return f"CheckReport(ok={self.ok}, theorems={self.theorems}, steps={self.steps}, " \
+               f"errors={self.errors[:3]})"
+
+
+def _is_var(t):
+    return isinstance(t, str)
+
+
+def _vars(t, out):
+    if _is_var(t):
+        if t not in out:
+            out.append(t)
+    else:
+        for a in t[1:]:
+            _vars(a, out)
+    return out
+
+
+def _subst(t, s):
+    if _is_var(t):
+        return s.get(t, t)
+    return [t[0]] + [_subst(a, s) for a in t[1:]]
+
+
+def _at(t, pos):
+    for i in pos:
+        if _is_var(t) or not isinstance(i, int) or i < 1 or i >= len(t):
+            return None
+        t = t[i]
+    return t
+
+
+def _put(t, pos, new):
+    if not pos:
+        return new
+    i = pos[0]
+    return t[:i] + [_put(t[i], pos[1:], new)] + t[i + 1:]
+
+
+def _well_formed(t) -> bool:
+    if _is_var(t):
+        return bool(t) and not t.startswith("@")
+    return (isinstance(t, list) and len(t) >= 1 and isinstance(t[0], str)
+            and all(_well_formed(a) for a in t[1:]))
+
+
+def _fix(t, names):
+    return _subst(t, {v: ["@" + v] for v in names})
+
+
+def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
+    """Check node-link ``data``. ``axioms``: optional ``{name: (lhs, rhs)}`` to compare with."""
+    rep = CheckReport()
+    err = rep.errors.append
+    try:
+        nodes = {n["id"]: n for n in data["nodes"]}
+        links = data.get("links", data.get("edges"))
+        edges = {(e["source"], e["target"]) for e in links}
+        constructors = dict(data.get("graph", {}).get("constructors", {}))
+    except (KeyError, TypeError) as exc:
+        err(f"not a proof graph: {exc}")
+        return rep
+    for u, v in edges:
+        if u not in nodes or v not in nodes:
+            err(f"edge {u} -> {v} names a missing node")
+    # cycles (iterative DFS)
+    succ: dict = {}
+    for u, v in edges:
+        succ.setdefault(u, []).append(v)
+    state: dict = {}
+    for root in nodes:
+        if state.get(root):
+            continue
+        stack = [(root, iter(succ.get(root, ())))]
+        state[root] = 1
+        while stack:
+            n, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                state[n] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                err(f"cycle through {nxt}")
+                stack = []
+            elif not state.get(nxt):
+                state[nxt] = 1
+                stack.append((nxt, iter(succ.get(nxt, ()))))
+    if rep.errors:
+        return rep
+    if not constructors:
+        err("the graph does not name its constructors")
+    for nid, n in nodes.items():
+        if n.get("type") == "axiom":
+            if not (_well_formed(n.get("lhs")) and _well_formed(n.get("rhs"))):
+                err(f"{nid}: malformed axiom")
+            elif axioms is not None:
+                want = axioms.get(n.get("name"))
+                if want is None or [want[0], want[1]] != [n["lhs"], n["rhs"]]:
+                    err(f"{nid}: not one of the given axioms")
+
+    def check_chain(cid, lhs, rhs, allowed_hyps):
+        c = nodes.get(cid)
+        if c is None or c.get("type") != "chain":
+            err(f"{cid}: missing chain")
+            return
+        if c.get("lhs") != lhs or c.get("rhs") != rhs:
+            err(f"{cid}: proves {c.get('lhs')} = {c.get('rhs')}, not the goal {lhs} = {rhs}")
+            return
+        ends = []
+        for side, start in (("left", lhs), ("right", rhs)):
+            cur = start
+            for sid in c.get(side, []):
+                s = nodes.get(sid)
+                if s is None or s.get("type") != "step":
+                    err(f"{cid}: step {sid} is missing")
+                    return
+                if (sid, cid) not in edges:
+                    err(f"{sid}: not linked to its chain {cid}")
+                if s.get("before") != cur:
+                    err(f"{sid}: starts from {s.get('before')}, not from {cur} "
+                        f"(a step is missing or altered)")
+                    return
+                check_step(sid, s, allowed_hyps)
+                cur = s.get("after")
+            ends.append(cur)
+        if ends[0] != ends[1]:
+            err(f"{cid}: the sides end at different terms {ends[0]} and {ends[1]}")
+
+    def check_step(sid, s, allowed_hyps):
+        rep.steps += 1
+        pid = s.get("rule")
+        p = nodes.get(pid)
+        if p is None:
+            err(f"{sid}: premise {pid} is missing")
+            return
+        if (pid, sid) not in edges:
+            err(f"{sid}: premise {pid} is not linked to the step")
+        kind = p.get("type")
+        if kind == "hypothesis":
+            if pid not in allowed_hyps:
+                err(f"{sid}: hypothesis {pid} used outside its own induction case")
+                return
+        elif kind not in ("axiom", "theorem"):
+            err(f"{sid}: premise {pid} is a {kind}, not an axiom, theorem or hypothesis")
+            return
+        l, r = p.get("lhs"), p.get("rhs")
+        if s.get("direction") == "rl":
+            l, r = r, l
+        elif s.get("direction") != "lr":
+            err(f"{sid}: direction must be lr or rl")
+            return
+        sigma = s.get("substitution") or {}
+        for v in _vars(l, _vars(r, [])):
+            if v not in sigma:
+                err(f"{sid}: the substitution misses variable {v}")
+                return
+        pos = s.get("position")
+        if not isinstance(pos, list):
+            err(f"{sid}: bad position")
+            return
+        before, after = s.get("before"), s.get("after")
+        if _at(before, pos) != _subst(l, sigma):
+            err(f"{sid}: the instance of {pid} under the substitution is not at {pos}")
+            return
+        if after != _put(before, pos, _subst(r, sigma)):
+            err(f"{sid}: the result is not the rewritten term")
+
+    for tid, t in nodes.items():
+        if t.get("type") != "theorem":
+            continue
+        rep.theorems += 1
+        lhs, rhs = t.get("lhs"), t.get("rhs")
+        if not (_well_formed(lhs) and _well_formed(rhs)):
+            err(f"{tid}: malformed statement")
+            continue
+        names = _vars(lhs, _vars(rhs, []))
+        pid = t.get("proof")
+        p = nodes.get(pid)
+        if p is None or (pid, tid) not in edges:
+            err(f"{tid}: proof {pid} missing or not linked")
+            continue
+        if p.get("type") == "chain":
+            check_chain(pid, _fix(lhs, names), _fix(rhs, names), set())
+        elif p.get("type") == "induction":
+            v = p.get("variable")
+            if p.get("lhs") != lhs or p.get("rhs") != rhs or v not in names:
+                err(f"{pid}: the induction is not about {tid} or its variable is wrong")
+                continue
+            others = [u for u in names if u != v]
+            cases = {}
+            for cid in p.get("cases", []):
+                c = nodes.get(cid)
+                if c is None or (cid, pid) not in edges:
+                    err(f"{pid}: case {cid} missing or not linked")
+                    continue
+                cases[c.get("constructor")] = (cid, c)
+            if set(cases) != set(constructors):
+                err(f"{pid}: cases {sorted(cases)} do not match constructors "
+                    f"{sorted(constructors)}")
+                continue
+            for con, (cid, c) in cases.items():
+                k = constructors[con]
+                fixed = ["@" + v + ("" if j == 0 else str(j)) for j in range(k)]
+                if list(c.get("fixed", [])) != fixed or any(f[1:] in names and f[1:] != v
+                                                            for f in fixed):
+                    err(f"{cid}: wrong fixed constants")
+                    continue
+                base = {u: ["@" + u] for u in others}
+                goal = dict(base, **{v: [con] + [[f] for f in fixed]})
+                hyp_ids = list(c.get("hypotheses", []))
+                if len(hyp_ids) != k:
+                    err(f"{cid}: expected {k} hypotheses")
+                    continue
+                for f, hid in zip(fixed, hyp_ids):
+                    h = nodes.get(hid)
+                    hs = dict(base, **{v: [f]})
+                    if (h is None or h.get("type") != "hypothesis" or h.get("induction") != pid
+                            or h.get("lhs") != _subst(lhs, hs)
+                            or h.get("rhs") != _subst(rhs, hs)):
+                        err(f"{cid}: hypothesis {hid} is not the induction hypothesis")
+                check_chain(cid, _subst(lhs, goal), _subst(rhs, goal), set(hyp_ids))
+        else:
+            err(f"{tid}: proof {pid} is neither a chain nor an induction")
+    return rep
+
+
+def check_file(path, axioms: dict | None = None) -> CheckReport:
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        rep = CheckReport()
+        rep.errors.append(f"cannot read {path}: {exc}")
+        return rep
+    return check_graph(data, axioms)

@@ -1,0 +1,413 @@
+"""Theory exploration: conjecture equations by probing, prove them by rewriting and induction.
+
+The loop (after the Generative Logic idea of growing a graph of proved facts from axioms):
+
+1. enumerate every term over the signature and the variables x, y, z up to ``max_size``
+   symbols; evaluate all of them on random numerals with the numba kernel of :mod:`.probe`;
+   terms with the same outputs on every probe fall into one class (functional hash);
+2. each term of a class against the smallest term of its class is a conjecture; conjectures are
+   normalised (variables renamed by first occurrence, sides ordered), deduplicated and queued,
+   smallest first;
+3. a conjecture whose two sides rewrite to the same normal form with the axioms and the theorems
+   proved so far *follows*; it is kept as a theorem only when it is not an instance of a known
+   fact, all proper subterms of both sides are in normal form (so it is new at its root, like
+   ``x * S(0) = x`` or ``(x + y) + z = x + (y + z)`` once commutativity and left-commutativity
+   are known), no single rewrite at the root of one side turns it into a known fact, and it is
+   small (at most ``small`` symbols); otherwise it is dropped. A conjecture
+   whose sides rewrite to other terms is replaced by the conjecture between its normal forms. Else the prover tries induction on each variable:
+   the base case and the step case (with the induction hypothesis as an extra rule) are closed by
+   rewriting. A proved conjecture becomes a rule; failed ones are retried after each new theorem.
+
+Rewriting is *ordered*: a rule l = r rewrites an instance l s to r s only when l s > r s in the
+lexicographic path ordering (LPO) whose precedence follows the declaration order (constructors
+lowest; in Peano 0 < S < + < *), with the fixed constants ``@x`` of a proof below every symbol.
+Goals are ground (all variables fixed), where the LPO is total, so commutativity and the other
+permutative laws rewrite without looping, and every rewrite decreases the term: rewriting always
+terminates.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .probe import (Interpreter, check_axioms, enumerate_terms, eval_terms, probe_matrix,
+                    term_keys)
+from .syntax import Theory, normal_equation, show, size, skolem, subst, variables
+
+__all__ = ["Prover", "Step", "Chain", "Proof", "Theorem", "explore"]
+
+
+@dataclass
+class Step:
+    rule: tuple          # ("axiom", name) | ("theorem", index) | ("hypothesis", k)
+    direction: str       # "lr": rule lhs -> rhs, "rl": rhs -> lhs
+    sigma: dict
+    position: tuple
+    before: object
+    after: object
+
+
+@dataclass
+class Chain:
+    """A proof of a ground equation lhs = rhs: both sides rewritten to one normal form."""
+
+    lhs: object
+    rhs: object
+    left: list
+    right: list
+
+    def steps(self) -> int:
+        return len(self.left) + len(self.right)
+
+
+@dataclass
+class Case:
+    constructor: str
+    fixed: tuple               # fixed constants (names) standing for the constructor's arguments
+    hypotheses: list           # [(lhs, rhs)] ground induction hypotheses
+    chain: Chain
+
+
+@dataclass
+class Proof:
+    method: str                # "rewrite" | "induction"
+    chain: Chain | None = None
+    variable: str | None = None
+    cases: list = field(default_factory=list)
+
+    def steps(self) -> int:
+        if self.method == "rewrite":
+            return self.chain.steps()
+        return sum(c.chain.steps() for c in self.cases)
+
+
+@dataclass
+class Theorem:
+    index: int
+    lhs: object
+    rhs: object
+    proof: Proof
+    seconds: float
+    premise: tuple | None = None
+
+    def statement(self) -> str:
+        return f"{show(self.lhs)} = {show(self.rhs)}"
+
+
+def _match(pat, t, s: dict) -> bool:
+    if isinstance(pat, str):
+        b = s.get(pat)
+        if b is None:
+            s[pat] = t
+            return True
+        return b == t
+    if isinstance(t, str) or pat[0] != t[0] or len(pat) != len(t):
+        return False
+    for p, u in zip(pat[1:], t[1:]):
+        if not _match(p, u, s):
+            return False
+    return True
+
+
+class _Rule:
+    __slots__ = ("ref", "lhs", "rhs", "direction", "ordered")
+
+    def __init__(self, ref, lhs, rhs, direction, ordered):
+        self.ref, self.lhs, self.rhs, self.direction, self.ordered = (ref, lhs, rhs, direction,
+                                                                      ordered)
+
+
+def _replace(t, pos, new):
+    if not pos:
+        return new
+    i = pos[0]
+    return t[:i] + (_replace(t[i], pos[1:], new),) + t[i + 1:]
+
+
+class Prover:
+    def __init__(self, theory: Theory):
+        self.theory = theory
+        self.sig = theory.signature
+        self.rank = {s: i for i, s in enumerate(self.sig.arity)}
+        self.rules: dict = {}            # root symbol -> [_Rule]
+        self.facts: list = []            # (lhs, rhs, ref) of axioms and theorems, for instances
+        self.theorems: list[Theorem] = []
+        self._lpo_memo: dict = {}
+        self._nf_memo: dict = {}
+        for ax in theory.axioms:
+            if ax.premise is None:
+                self.add_rule(("axiom", ax.name), ax.lhs, ax.rhs)
+
+    # -- ordering ----------------------------------------------------------------------
+    def _prec(self, f):
+        r = self.rank.get(f)
+        return (1, r, "") if r is not None else (0, 0, f)
+
+    def lpo(self, s, t) -> bool:
+        """s > t in the lexicographic path ordering."""
+        if isinstance(t, str):
+            return s != t and not isinstance(s, str) and t in variables(s)
+        if isinstance(s, str):
+            return False
+        key = (s, t)
+        r = self._lpo_memo.get(key)
+        if r is not None:
+            return r
+        r = self._lpo(s, t)
+        self._lpo_memo[key] = r
+        return r
+
+    def _lpo(self, s, t) -> bool:
+        for a in s[1:]:
+            if a == t or self.lpo(a, t):
+                return True
+        pf, pg = self._prec(s[0]), self._prec(t[0])
+        if pf > pg:
+            return all(self.lpo(s, b) for b in t[1:])
+        if pf == pg and len(s) == len(t):
+            for a, b in zip(s[1:], t[1:]):
+                if a != b:
+                    if not self.lpo(a, b):
+                        return False
+                    return all(self.lpo(s, c) for c in t[1:])
+            return False
+        return False
+
+    # -- rules -------------------------------------------------------------------------
+    def add_rule(self, ref, lhs, rhs):
+        """Add l = r as rule(s): oriented if the LPO orients it, else ordered both ways."""
+        self._nf_memo.clear()
+        self.facts.append((lhs, rhs, ref))
+        if self.lpo(lhs, rhs) and set(variables(rhs)) <= set(variables(lhs)):
+            new = [_Rule(ref, lhs, rhs, "lr", False)]
+        elif self.lpo(rhs, lhs) and set(variables(lhs)) <= set(variables(rhs)):
+            new = [_Rule(ref, rhs, lhs, "rl", False)]
+        else:
+            new = []
+            if not isinstance(lhs, str) and set(variables(rhs)) <= set(variables(lhs)):
+                new.append(_Rule(ref, lhs, rhs, "lr", True))
+            if not isinstance(rhs, str) and set(variables(lhs)) <= set(variables(rhs)):
+                new.append(_Rule(ref, rhs, lhs, "rl", True))
+        for r in new:
+            self.rules.setdefault(r.lhs[0], []).append(r)
+        return new
+
+    # -- rewriting -----------------------------------------------------------------------
+    def _root_step(self, t, extra):
+        for r in (extra.get(t[0], ()) if extra else ()):
+            s: dict = {}
+            if _match(r.lhs, t, s):
+                u = subst(r.rhs, s)
+                if not r.ordered or self.lpo(t, u):
+                    return r, s, u
+        for r in self.rules.get(t[0], ()):
+            s = {}
+            if _match(r.lhs, t, s):
+                u = subst(r.rhs, s)
+                if not r.ordered or self.lpo(t, u):
+                    return r, s, u
+        return None
+
+    def _norm(self, t, extra, out: list, pos: tuple):
+        """Normal form of t (ground or not); appends (relative position, rule, sigma, before,
+        after) steps to out."""
+        if isinstance(t, str):
+            return t
+        memo = None if extra else self._nf_memo.get(t)
+        if memo is not None:
+            nf, steps = memo
+            out.extend((pos + p, r, s, b, a) for p, r, s, b, a in steps)
+            return nf
+        mine: list = []
+        cur = t
+        while True:
+            if len(cur) > 1:
+                args = tuple(self._norm(a, extra, mine, (i,)) if not isinstance(a, str) else a
+                             for i, a in enumerate(cur[1:], 1))
+                cur = (cur[0],) + args
+            hit = self._root_step(cur, extra)
+            if hit is None:
+                break
+            r, s, u = hit
+            mine.append(((), r, s, cur, u))
+            cur = u
+        if not extra:
+            self._nf_memo[t] = (cur, mine)
+        out.extend((pos + p, r, s, b, a) for p, r, s, b, a in mine)
+        return cur
+
+    def normalize(self, t, extra=None):
+        """(normal form, [Step]) with full terms before/after each step."""
+        raw: list = []
+        nf = self._norm(t, extra, raw, ())
+        steps = []
+        full = t
+        for p, r, s, b, a in raw:
+            after = _replace(full, p, a)
+            steps.append(Step(r.ref, r.direction, dict(s), p, full, after))
+            full = after
+        assert full == nf
+        return nf, steps
+
+    def join(self, lhs, rhs, extra=None):
+        a, sa = self.normalize(lhs, extra)
+        b, sb = self.normalize(rhs, extra)
+        if a == b:
+            return Chain(lhs, rhs, sa, sb)
+        return None
+
+    # -- induction -----------------------------------------------------------------------
+    def prove_induction(self, lhs, rhs):
+        vs = variables(lhs, variables(rhs))
+        fixed_all = {v: ("@" + v,) for v in vs}
+        for v in reversed(vs):
+            cases = []
+            for c in self.sig.constructors:
+                k = self.sig.arity[c]
+                names = tuple("@" + v + ("" if j == 0 else str(j)) for j in range(k))
+                inst = dict(fixed_all)
+                inst[v] = (c,) + tuple((n,) for n in names)
+                hyps, extra = [], {}
+                for n in names:
+                    h = dict(fixed_all)
+                    h[v] = (n,)
+                    hl, hr = subst(lhs, h), subst(rhs, h)
+                    hyps.append((hl, hr))
+                    ref = ("hypothesis", len(hyps) - 1)
+                    if self.lpo(hl, hr):
+                        extra.setdefault(hl[0], []).append(_Rule(ref, hl, hr, "lr", False))
+                    elif self.lpo(hr, hl):
+                        extra.setdefault(hr[0], []).append(_Rule(ref, hr, hl, "rl", False))
+                chain = self.join(subst(lhs, inst), subst(rhs, inst), extra)
+                if chain is None:
+                    break
+                cases.append(Case(c, names, hyps, chain))
+            else:
+                return Proof("induction", variable=v, cases=cases)
+        return None
+
+    # -- facts -----------------------------------------------------------------------
+    def is_instance(self, lhs, rhs) -> bool:
+        for fl, fr, _ in self.facts:
+            for a, b in ((fl, fr), (fr, fl)):
+                s: dict = {}
+                if _match(a, lhs, s) and _match(b, rhs, s):
+                    return True
+        return False
+
+    def one_step_known(self, a, b) -> bool:
+        """Does one rewrite at the root of ``a`` give ``b`` or an instance of a known fact?"""
+        for r in self.rules.get(a[0], ()) if not isinstance(a, str) else ():
+            s: dict = {}
+            if _match(r.lhs, a, s):
+                u = subst(r.rhs, s)
+                if r.ordered and not self.lpo(a, u):
+                    continue
+                if u == b or self.is_instance(_unfix(u), _unfix(b)):
+                    return True
+        return False
+
+    def subterms_normal(self, t) -> bool:
+        if isinstance(t, str):
+            return True
+        for a in t[1:]:
+            if not isinstance(a, str) and self.normalize(a)[0] != a:
+                return False
+        return True
+
+
+def _unfix(t):
+    if isinstance(t, str):
+        return t
+    if len(t) == 1 and t[0].startswith("@"):
+        return t[0][1:]
+    return (t[0],) + tuple(_unfix(a) for a in t[1:])
+
+
+def explore(theory: Theory, *, seconds: float = 60.0, max_size: int = 7, nprobes: int = 24,
+            stop_when=None, on_theorem=None, start: float | None = None,
+            small: int = 12, trace=None):
+    """Explore ``theory``; returns ``(prover, stats)``. ``stop_when(prover)`` ends early."""
+    t0 = time.perf_counter() if start is None else start
+    interp = Interpreter(theory)
+    check_axioms(theory, interp)
+    syms, tables = interp.tables()
+    varnames = ("x", "y", "z")
+    terms = enumerate_terms(theory, max_size, varnames)
+    probes = probe_matrix(len(varnames), nprobes)
+    values = eval_terms(terms, syms, tables, list(varnames), probes)
+    keys, ok = term_keys(values)
+    classes: dict = {}
+    for i in np.flatnonzero(ok):
+        classes.setdefault(int(keys[i]), []).append(terms[i])
+    seen = set()
+    queue: list = []
+    for members in classes.values():
+        members.sort(key=lambda u: (size(u), show(u)))
+        rep = members[0]
+        for m in members[1:]:
+            a, b = normal_equation(m, rep)
+            k = (show(a), show(b))
+            if k in seen:
+                continue
+            seen.add(k)
+            queue.append((size(a) + size(b), max(size(a), size(b)), k, a, b))
+    heapq.heapify(queue)
+    stats = {"terms": len(terms), "classes": len(classes), "conjectures": len(queue),
+             "probes": int(nprobes), "attempts": 0, "joinable": 0, "failed": 0}
+    prover = Prover(theory)
+    failed: list = []
+    while queue:
+        if time.perf_counter() - t0 > seconds:
+            stats["timeout"] = True
+            break
+        item = heapq.heappop(queue)
+        _, _, k, a, b = item
+        ga, gb = skolem(a), skolem(b)
+        na, nb = prover.normalize(ga)[0], prover.normalize(gb)[0]
+        if trace is not None and k == trace:
+            print("trace", k, show(na), show(nb), len(prover.theorems))
+        proof = None
+        if na == nb:
+            stats["joinable"] += 1
+            if (size(a) + size(b) > small or prover.is_instance(a, b)
+                    or not prover.subterms_normal(ga) or not prover.subterms_normal(gb)
+                    or prover.one_step_known(ga, gb) or prover.one_step_known(gb, ga)):
+                continue
+            proof = Proof("rewrite", chain=prover.join(ga, gb))
+        else:
+            ua, ub = normal_equation(_unfix(na), _unfix(nb))
+            k2 = (show(ua), show(ub))
+            if k2 != k:
+                # the conjecture reduces to a smaller one: prove that one instead
+                if k2 not in seen:
+                    seen.add(k2)
+                    heapq.heappush(queue, (size(ua) + size(ub), max(size(ua), size(ub)), k2,
+                                           ua, ub))
+                if size(a) + size(b) <= small:
+                    failed.append(item)   # may become a recorded consequence later
+                continue
+            stats["attempts"] += 1
+            proof = prover.prove_induction(a, b)
+            if proof is None:
+                failed.append(item)
+                continue
+        th = Theorem(len(prover.theorems), a, b, proof, time.perf_counter() - t0)
+        prover.theorems.append(th)
+        prover.add_rule(("theorem", th.index), a, b)
+        if on_theorem is not None:
+            on_theorem(th)
+        if stop_when is not None and stop_when(prover):
+            break
+        if proof.method == "induction":
+            for f in failed:
+                heapq.heappush(queue, f)
+            failed = []
+    stats["failed"] = len(failed)
+    stats["theorems"] = len(prover.theorems)
+    stats["seconds"] = time.perf_counter() - t0
+    return prover, stats
