@@ -21,3 +21,9 @@ def discover_generators():
 @hookimpl
 def discover_public_names():
     return {"PCF": PCF}
+
+
+@hookimpl
+def discover_add_commands(subparsers):
+    from .commands import add_commands
+    add_commands(subparsers)
