@@ -325,8 +325,9 @@ def build_parser(pl=None) -> argparse.ArgumentParser:
     r.add_argument("search", help="path of a TOML search file, e.g. searches/pi.toml")
     store_arg(r)
     r.add_argument("--workers", type=int, default=None, help="worker processes")
-    r.add_argument("--new-run", action="store_true", help="start a new run even if an "
-                   "unfinished one of the same search exists")
+    r.add_argument("--new-run", "--force-new-run", dest="new_run", action="store_true",
+                   help="start a new run instead of resuming (also after the search file "
+                   "changed)")
     r.add_argument("--max-shards", type=int, default=None, help="stop after N shards "
                    "(resume later)")
     r.add_argument("--resume", action="store_true", help="resume the latest run of this search "

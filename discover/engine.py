@@ -285,7 +285,7 @@ def run_search(search: Search, *, store: Store, plugins, workers: int | None = N
                     f"search {search.name!r} changed since its unfinished run {changed[-1].id} "
                     f"in {store.path} (search hash {changed[-1].search_hash} -> {search.hash}); "
                     f"resuming would mix two searches. Restore the file, or start afresh with "
-                    f"--new-run")
+                    f"--new-run (alias --force-new-run)")
     if run_id is None:
         run_id = store.create_run(search.name, search.kind, search.hash, search.to_json(),
                                   gen.version, len(shards))

@@ -173,6 +173,14 @@ class Store:
                                  f"--store or fix its permissions")
             self._db = self._connect(str(self.path))
         self._check_schema()
+        if not readonly:
+            try:    # take (and release) the write lock now, not after an hour of work
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute("ROLLBACK")
+            except sqlite3.OperationalError as err:
+                self._db.close()
+                raise StoreError(f"store {self.path} cannot be written ({err}); choose another "
+                                 f"path with --store") from err
 
     @staticmethod
     def _connect(target: str, uri: bool = False) -> sqlite3.Connection:

@@ -95,3 +95,44 @@ def test_foreign_sqlite_file_is_refused(tmp_path):
 def test_readonly_store_missing_says_how_to_create_it(tmp_path):
     with pytest.raises(StoreError, match="run a search first"):
         Store(tmp_path / "nope.sqlite", readonly=True)
+
+
+def test_a_full_disk_fails_at_start(tmp_path, monkeypatch, plugins):
+    import shutil
+    from collections import namedtuple
+
+    import discover
+    from discover.errors import DiscoverError
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10 ** 9, 10 ** 9 - 1000, 1000))
+    search = {"search": {"name": "x", "kind": "pcf"},
+              "generator": {"a_degree": 1, "a_range": [1, 2], "b_degree": 1, "b_range": [1, 2]},
+              "match": {"constants": ["pi"]}}
+    with pytest.raises(DiscoverError, match="MiB free"):
+        discover.run(search, store=tmp_path / "s.sqlite", workers=1, plugins=plugins)
+
+
+def test_a_store_that_cannot_be_written_fails_at_open(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with Store(path):
+        pass
+    locker = sqlite3.connect(path, isolation_level=None, timeout=0)
+    locker.execute("BEGIN EXCLUSIVE")      # another process holds the write lock
+    try:
+        import discover.store as store_mod
+
+        original = store_mod.Store._connect
+
+        def fast(target, uri=False):
+            db = original(target, uri)
+            db.execute("PRAGMA busy_timeout = 100")
+            return db
+
+        store_mod.Store._connect = staticmethod(fast)
+        with pytest.raises(StoreError, match="cannot be written"):
+            Store(path)
+    finally:
+        store_mod.Store._connect = staticmethod(original)
+        locker.execute("ROLLBACK")
+        locker.close()
