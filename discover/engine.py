@@ -23,7 +23,7 @@ import mpmath
 
 from . import hashing
 from .errors import DiscoverError
-from .generator import Generator, Hit, SearchContext, Shard, Tier, Verdict
+from .generator import Generator, Hit, SearchContext, Shard, Verdict
 from .identify import identify
 from .provenance import build_provenance
 from .search import Search

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import mpmath
 import pytest
+
+from conftest import install_into_target
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,18 +23,7 @@ def installed_bbp(tmp_path_factory):
     src = tmp_path_factory.mktemp("bbpsrc") / "bbp"      # build outside the checkout
     shutil.copytree(ROOT / "plugins" / "bbp", src,
                     ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
-           str(target), str(src)]
-    try:
-        import setuptools  # noqa: F401
-
-        cmd.insert(4, "--no-build-isolation")
-    except ImportError:
-        pass
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
-    env = dict(os.environ, PYTHONPATH=str(target))
-    env.pop("DISCOVER_DISABLE_PLUGIN_AUTOLOAD", None)
-    return env
+    return install_into_target(target, src)
 
 
 def _discover(env, *args):

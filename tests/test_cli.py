@@ -6,8 +6,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from discover.cli import main
 
 

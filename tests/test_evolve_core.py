@@ -1,6 +1,5 @@
 """Evolve plugin: kernel, hashing cache, bounds and exports."""
 
-import math
 import shutil
 import subprocess
 

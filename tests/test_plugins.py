@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +12,8 @@ import pytest
 
 from discover import Generator, hookimpl
 from discover.plugins import get_plugin_manager
+
+from conftest import install_into_target
 
 HERE = Path(__file__).parent
 
@@ -81,18 +82,7 @@ def installed_atan(tmp_path_factory):
     target = tmp_path_factory.mktemp("site")
     src = tmp_path_factory.mktemp("src") / "atan_plugin"
     shutil.copytree(HERE / "data" / "atan_plugin", src)
-    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
-           str(target), str(src)]
-    try:
-        import setuptools  # noqa: F401
-
-        cmd.insert(4, "--no-build-isolation")
-    except ImportError:
-        pass
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
-    env = dict(os.environ, PYTHONPATH=str(target))
-    env.pop("DISCOVER_DISABLE_PLUGIN_AUTOLOAD", None)
-    return env
+    return install_into_target(target, src)
 
 
 def _discover(env, *args, cwd=None):

@@ -57,6 +57,8 @@ def test_template_files_are_complete():
 
 
 def test_generated_plugin_installs_lists_runs_and_passes_its_tests(tmp_path):
+    from conftest import install_into_target
+
     env = dict(os.environ)
     env.pop("DISCOVER_DISABLE_PLUGIN_AUTOLOAD", None)
     made = _discover(env, "new-plugin", "spiral", "--dir", str(tmp_path / "pkg"))
@@ -73,17 +75,7 @@ def test_generated_plugin_installs_lists_runs_and_passes_its_tests(tmp_path):
         '[project]\nname = "discover-broken"\nversion = "0.0.1"\n'
         '[project.entry-points."discover.plugins"]\nbroken = "discover_broken"\n'
         '[tool.setuptools]\npackages = ["discover_broken"]\n')
-    target = tmp_path / "site"
-    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
-           str(target), str(src), str(broken)]
-    try:
-        import setuptools  # noqa: F401
-
-        cmd.insert(4, "--no-build-isolation")
-    except ImportError:
-        pass
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
-    env["PYTHONPATH"] = str(target)
+    env = install_into_target(tmp_path / "site", src, broken)
 
     listed = _discover(env, "plugins", "--verbose", "--json")
     assert listed.returncode == 0, listed.stderr

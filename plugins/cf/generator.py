@@ -45,7 +45,7 @@ def _ranges(section, name: str, degree: int) -> list[list[int]]:
     many, one = f"{name}_ranges", f"{name}_range"
     if many in section and one in section:
         raise SearchFileError(f"generator.{many}", f"both {many} and {one} are given",
-                              f"keep only one of them")
+                              "keep only one of them")
     if many in section:
         value = section[many]
         if (not isinstance(value, list) or len(value) != degree + 1 or not all(

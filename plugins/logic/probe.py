@@ -16,7 +16,6 @@ can make two different functions look equal. Rows of probe outputs are hashed as
 from __future__ import annotations
 
 import sys
-from functools import lru_cache
 
 import numba
 import numpy as np
@@ -24,7 +23,7 @@ import numpy as np
 from discover.errors import DiscoverError
 from discover.hashing import vector_keys
 
-from .syntax import Theory, show, size, variables
+from .syntax import Theory, variables
 
 __all__ = ["Interpreter", "compile_terms", "eval_terms", "enumerate_terms", "probe_matrix",
            "InconsistentAxioms", "check_axioms", "python_eval", "term_keys"]
