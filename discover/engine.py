@@ -357,6 +357,8 @@ def run_search(search: Search, *, store: Store, plugins, workers: int | None = N
              "workers": workers, "stage_seconds": agg["seconds"]}
     stats.pop("seconds", None)
     stats["wall_seconds"] = round(elapsed, 3)
+    if not pending and resumed:
+        stats = store.run(run_id).stats or stats   # nothing ran: keep the timing of the real work
     store.finish_run(run_id, status, stats)
     if progress:
         progress({"event": "end", **state, "status": status})
