@@ -238,6 +238,10 @@ class Store:
             self.db = db
 
         def __enter__(self):
+            if self.db.in_transaction:
+                # left open by an interruption (Ctrl-C) between BEGIN and the with-block: nothing
+                # of it was committed, so dropping it loses nothing that counted as done
+                self.db.execute("ROLLBACK")
             self.db.execute("BEGIN IMMEDIATE")
             return self.db
 

@@ -136,3 +136,13 @@ def test_a_store_that_cannot_be_written_fails_at_open(tmp_path):
         store_mod.Store._connect = staticmethod(original)
         locker.execute("ROLLBACK")
         locker.close()
+
+
+def test_a_transaction_left_open_by_an_interruption_is_dropped(store_path):
+    with Store(store_path) as st:
+        run = st.create_run("pi", "pcf", "h", {}, "0.1", 2)
+        st._db.execute("BEGIN IMMEDIATE")          # as if Ctrl-C struck right after BEGIN
+        st._db.execute("INSERT INTO shards (run_id, shard, status, finished) "
+                       "VALUES (?, 0, 'done', 0)", (run,))
+        st.finish_run(run, "interrupted", {})
+        assert st.shards_done(run) == set() and st.run(run).status == "interrupted"
