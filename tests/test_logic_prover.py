@@ -136,6 +136,8 @@ def test_every_theorem_true_on_random_numerals(run, peano):
     interp = Interpreter(peano)
     rng = random.Random(11)
     for th in run["_prover"].theorems:
+        if th.premise is not None:
+            continue        # implications: test_implications_true_on_random_numerals
         for _ in range(20):
             env = {v: rng.randint(0, 6) for v in variables(th.lhs, variables(th.rhs))}
             assert interp.value(th.lhs, env) == interp.value(th.rhs, env), th.statement()
@@ -149,6 +151,81 @@ def test_graph_files_and_checker(run):
     g = run["_graph"]
     ind = [n for n, d in g.nodes(data=True) if d["type"] == "induction"]
     assert ind and all(g.nodes[n]["variable"] for n in ind)
+
+
+# -- implications -------------------------------------------------------------------------
+CANCEL = ["(x + y) = (z + y) -> x = z", "(x + y) = (x + z) -> y = z"]
+
+
+def test_cancellation_laws_proved_with_injectivity(run):
+    stated = {t["statement"]: t for t in run["theorems"]}
+    for s in CANCEL + ["S(x) = S(y) -> x = y"]:
+        assert s in stated, s
+    assert stated[CANCEL[0]]["method"] == "induction"
+    g = run["_graph"]
+    rules = {d.get("rule") for _, d in g.nodes(data=True) if d.get("type") == "fact"}
+    assert {"injectivity", "modus_ponens", "rewrite"} <= rules
+
+
+def test_implications_true_on_random_numerals(run, peano):
+    interp = Interpreter(peano)
+    rng = random.Random(5)
+    imps = [th for th in run["_prover"].theorems if th.premise is not None]
+    assert len(imps) >= 3
+    for th in imps:
+        (pl, pr), held = th.premise, 0
+        vs = variables(pl, variables(pr, variables(th.lhs, variables(th.rhs))))
+        for _ in range(3000):
+            env = {v: rng.randint(0, 8) for v in vs}
+            if interp.value(pl, env) == interp.value(pr, env):
+                held += 1
+                assert interp.value(th.lhs, env) == interp.value(th.rhs, env), th.statement()
+        assert held > 0, th.statement()
+
+
+def _cancel_nodes(data):
+    t = _node(data, lambda n: n.get("statement") == CANCEL[0] and n["type"] == "theorem")
+    return t, [n for n in data["nodes"] if n["id"].startswith(t["id"] + "/")]
+
+
+def test_checker_rejects_corrupted_implication_proofs(run):
+    data = _data(run)
+    assert check_graph(data).ok
+    # injectivity: take the wrong argument / a non-constructor
+    t, ns = _cancel_nodes(data)
+    inj = next(n for n in ns if n.get("rule") == "injectivity")
+    inj["lhs"] = ["S", inj["lhs"]]
+    assert not check_graph(data).ok
+    data = _data(run)
+    t, ns = _cancel_nodes(data)
+    inj = next(n for n in ns if n.get("rule") == "injectivity")
+    inj["constructor"] = "+"
+    assert not check_graph(data).ok
+    # modus ponens with a wrong substitution or a premise that does not match
+    data = _data(run)
+    t, ns = _cancel_nodes(data)
+    mp = next(n for n in ns if n.get("rule") == "modus_ponens")
+    mp["lhs"] = mp["rhs"] = ["0"]
+    assert not check_graph(data).ok
+    # the assumption altered: the case no longer assumes the premise
+    data = _data(run)
+    t, ns = _cancel_nodes(data)
+    a = next(n for n in ns if n["type"] == "assumption")
+    a["rhs"] = a["lhs"]
+    assert not check_graph(data).ok
+    # the statement altered
+    data = _data(run)
+    t, _ = _cancel_nodes(data)
+    t["premise_rhs"] = ["+", "z", ["S", "y"]]
+    assert not check_graph(data).ok
+    # an implication (its own hypothesis) used as a rewrite rule
+    data = _data(run)
+    t, ns = _cancel_nodes(data)
+    hyp = next(n for n in ns if n["type"] == "hypothesis")
+    st = next(n for n in ns if n["type"] == "step")
+    st["rule"] = hyp["id"]
+    data["links"].append({"source": hyp["id"], "target": st["id"], "relation": "premise"})
+    assert not check_graph(data).ok
 
 
 # -- corrupted graphs --------------------------------------------------------------------
@@ -248,7 +325,8 @@ def test_cli_prove_json_and_check(tmp_path, capsys):
     term = r"(?:[a-z]|0|S\(.*\)|\(.* [+*] .*\))"
     for th in obj["theorems"]:
         assert set(th) >= {"statement", "seconds", "steps"}
-        assert re.fullmatch(term + " = " + term, th["statement"]), th["statement"]
+        eq = term + " = " + term
+        assert re.fullmatch(f"(?:{eq} -> )?{eq}", th["statement"]), th["statement"]
         assert th["seconds"] >= 0 and th["steps"] >= 1
     assert "(x + y) = (y + x)" in [t["statement"] for t in obj["theorems"]]
     assert main(["check", obj["graph"]]) == 0

@@ -12,6 +12,12 @@ term functions: it imports neither the prover nor the probe. It rejects a graph 
 * a theorem's proof does not prove exactly the theorem (its variables fixed as ``@x``), an
   induction does not have one case per constructor with the right goal and hypotheses, or a
   hypothesis is used outside its own case;
+* an implication's case (its proof chain, or an induction case) does not start from the case's
+  instance of the premise as fact 0, or a derived fact is not what its rule gives: ``rewrite``
+  (steps checked as above), ``injectivity`` (argument k of both sides of C(..) = C(..) for a
+  constructor C) or ``modus_ponens`` (the premise of a proved implication or of the case's own
+  hypothesis, under the substitution, is the source fact; the fact is its conclusion); a fact,
+  assumption or hypothesis is used outside its own case, or an implication used to rewrite;
 * an axiom node differs from the axioms given (when they are given).
 
 Terms are nested JSON lists: a variable is a string, an application ``[symbol, arg, ...]``.
@@ -174,9 +180,12 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
         if (pid, sid) not in edges:
             err(f"{sid}: premise {pid} is not linked to the step")
         kind = p.get("type")
-        if kind == "hypothesis":
+        if "premise_lhs" in p or "premise_rhs" in p:
+            err(f"{sid}: premise {pid} is an implication, not an equation to rewrite with")
+            return
+        if kind in ("hypothesis", "assumption", "fact"):
             if pid not in allowed_hyps:
-                err(f"{sid}: hypothesis {pid} used outside its own induction case")
+                err(f"{sid}: {kind} {pid} used outside its own case")
                 return
         elif kind not in ("axiom", "theorem"):
             err(f"{sid}: premise {pid} is a {kind}, not an axiom, theorem or hypothesis")
@@ -203,6 +212,85 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
         if after != _put(before, pos, _subst(r, sigma)):
             err(f"{sid}: the result is not the rewritten term")
 
+    def check_facts(cid, c, assumption, impl_hyps):
+        """Verify the derived facts of an implication's case in order; returns their ids."""
+        ok: list = []
+        ids = c.get("facts")
+        if not isinstance(ids, list) or not ids:
+            err(f"{cid}: an implication's case needs its assumption as fact 0")
+            return ok
+        for j, fid in enumerate(ids):
+            f = nodes.get(fid)
+            if f is None or (fid, cid) not in edges:
+                err(f"{cid}: fact {fid} missing or not linked")
+                return ok
+            lhs, rhs = f.get("lhs"), f.get("rhs")
+            if j == 0:
+                if f.get("type") != "assumption" or [lhs, rhs] != list(assumption):
+                    err(f"{fid}: not the case's assumption {assumption[0]} = {assumption[1]}")
+                    return ok
+                ok.append(fid)
+                continue
+            src = f.get("from")
+            if f.get("type") != "fact" or src not in ok or (src, fid) not in edges:
+                err(f"{fid}: not derived from an earlier fact of its case")
+                return ok
+            s = nodes[src]
+            rule = f.get("rule")
+            if rule == "rewrite":
+                for side, cur, end in (("left", s.get("lhs"), lhs), ("right", s.get("rhs"), rhs)):
+                    for sid in f.get(side, []):
+                        st = nodes.get(sid)
+                        if st is None or st.get("type") != "step" or (sid, fid) not in edges:
+                            err(f"{fid}: step {sid} missing or not linked")
+                            return ok
+                        if st.get("before") != cur:
+                            err(f"{sid}: starts from {st.get('before')}, not from {cur}")
+                            return ok
+                        check_step(sid, st, set())
+                        cur = st.get("after")
+                    if cur != end:
+                        err(f"{fid}: rewriting ends at {cur}, not at {end}")
+                        return ok
+            elif rule == "injectivity":
+                con, k = f.get("constructor"), f.get("argument")
+                a, b = s.get("lhs"), s.get("rhs")
+                n = constructors.get(con)
+                if (n is None or not isinstance(k, int) or not 1 <= k <= n or _is_var(a)
+                        or _is_var(b) or a[0] != con or b[0] != con or len(a) != n + 1
+                        or len(b) != n + 1 or lhs != a[k] or rhs != b[k]):
+                    err(f"{fid}: not argument {k} of both sides of {src} under constructor "
+                        f"{con}")
+                    return ok
+            elif rule == "modus_ponens":
+                iid = f.get("implication")
+                imp = nodes.get(iid)
+                if imp is None or (iid, fid) not in edges:
+                    err(f"{fid}: implication {iid} missing or not linked")
+                    return ok
+                if not ((imp.get("type") == "hypothesis" and iid in impl_hyps)
+                        or (imp.get("type") == "theorem" and "premise_lhs" in imp)):
+                    err(f"{fid}: {iid} is not a proved implication or this case's hypothesis")
+                    return ok
+                pl, pr = imp.get("premise_lhs"), imp.get("premise_rhs")
+                cl, cr = imp.get("lhs"), imp.get("rhs")
+                sigma = f.get("substitution") or {}
+                if any(v not in sigma for v in _vars(pl, _vars(pr, _vars(cl, _vars(cr, []))))):
+                    err(f"{fid}: the substitution does not cover {iid}")
+                    return ok
+                prem = [_subst(pl, sigma), _subst(pr, sigma)]
+                if prem not in ([s.get("lhs"), s.get("rhs")], [s.get("rhs"), s.get("lhs")]):
+                    err(f"{fid}: {src} is not the premise of {iid} under the substitution")
+                    return ok
+                if [lhs, rhs] != [_subst(cl, sigma), _subst(cr, sigma)]:
+                    err(f"{fid}: not the conclusion of {iid} under the substitution")
+                    return ok
+            else:
+                err(f"{fid}: unknown rule {rule!r}")
+                return ok
+            ok.append(fid)
+        return ok
+
     for tid, t in nodes.items():
         if t.get("type") != "theorem":
             continue
@@ -211,17 +299,27 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
         if not (_well_formed(lhs) and _well_formed(rhs)):
             err(f"{tid}: malformed statement")
             continue
-        names = _vars(lhs, _vars(rhs, []))
+        implication = "premise_lhs" in t or "premise_rhs" in t
+        plhs, prhs = t.get("premise_lhs"), t.get("premise_rhs")
+        if implication and not (_well_formed(plhs) and _well_formed(prhs)):
+            err(f"{tid}: malformed premise")
+            continue
+        names = _vars(plhs, _vars(prhs, [])) if implication else []
+        names = _vars(lhs, _vars(rhs, names))
         pid = t.get("proof")
         p = nodes.get(pid)
         if p is None or (pid, tid) not in edges:
             err(f"{tid}: proof {pid} missing or not linked")
             continue
         if p.get("type") == "chain":
-            check_chain(pid, _fix(lhs, names), _fix(rhs, names), set())
+            allowed = set()
+            if implication:
+                allowed = set(check_facts(pid, p, (_fix(plhs, names), _fix(prhs, names)), set()))
+            check_chain(pid, _fix(lhs, names), _fix(rhs, names), allowed)
         elif p.get("type") == "induction":
             v = p.get("variable")
-            if p.get("lhs") != lhs or p.get("rhs") != rhs or v not in names:
+            if (p.get("lhs") != lhs or p.get("rhs") != rhs or v not in names
+                    or p.get("premise_lhs") != plhs or p.get("premise_rhs") != prhs):
                 err(f"{pid}: the induction is not about {tid} or its variable is wrong")
                 continue
             others = [u for u in names if u != v]
@@ -254,9 +352,17 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
                     hs = dict(base, **{v: [f]})
                     if (h is None or h.get("type") != "hypothesis" or h.get("induction") != pid
                             or h.get("lhs") != _subst(lhs, hs)
-                            or h.get("rhs") != _subst(rhs, hs)):
+                            or h.get("rhs") != _subst(rhs, hs)
+                            or h.get("premise_lhs") != (_subst(plhs, hs) if implication else None)
+                            or h.get("premise_rhs") != (_subst(prhs, hs) if implication
+                                                        else None)):
                         err(f"{cid}: hypothesis {hid} is not the induction hypothesis")
-                check_chain(cid, _subst(lhs, goal), _subst(rhs, goal), set(hyp_ids))
+                if implication:
+                    allowed = set(check_facts(cid, c, (_subst(plhs, goal), _subst(prhs, goal)),
+                                              set(hyp_ids)))
+                else:
+                    allowed = set(hyp_ids)
+                check_chain(cid, _subst(lhs, goal), _subst(rhs, goal), allowed)
         else:
             err(f"{tid}: proof {pid} is neither a chain nor an induction")
     return rep

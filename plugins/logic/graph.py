@@ -6,7 +6,8 @@ Node types (attribute ``type``):
     ``name``, ``statement``, ``lhs``, ``rhs`` (terms as nested JSON lists: a variable is a string,
     ``["S", "x"]`` is S(x), ``["0"]`` is 0, ``["@x"]`` is the fixed constant of a proof).
 ``theorem``
-    ``statement``, ``lhs``, ``rhs``, ``method`` (``rewrite`` or ``induction``), ``proof`` (the id
+    ``statement``, ``lhs``, ``rhs``, ``method`` (``rewrite``, ``induction``, or ``direct`` for an
+    implication proved without induction), ``proof`` (the id
     of its proof node), ``seconds``, ``steps``.
 ``chain``
     a proof of the ground equation ``lhs = rhs``: ``left`` and ``right`` list the step ids that
@@ -15,7 +16,17 @@ Node types (attribute ``type``):
 ``induction``
     ``variable``, ``lhs``, ``rhs``, ``cases`` (chain ids, one per constructor).
 ``hypothesis``
-    an induction hypothesis ``lhs = rhs`` (ground), usable only in its own case.
+    an induction hypothesis ``lhs = rhs`` (ground), usable only in its own case; for an
+    implication it has ``premise_lhs``/``premise_rhs`` too and is used by modus ponens only.
+``assumption`` / ``fact``
+    implications (theorems with ``premise_lhs``/``premise_rhs``; method ``direct`` or
+    ``induction``): a case chain lists in ``facts`` the ground equations it may rewrite with.
+    Fact 0 is the ``assumption`` (the case's instance of the premise); each later ``fact`` has
+    ``rule`` and ``from`` (an earlier fact): ``rewrite`` (``left``/``right`` steps rewrite the
+    sides of ``from`` to its sides), ``injectivity`` (``from`` is C(a..) = C(b..) for a
+    constructor C; the fact is argument ``argument`` of both sides) or ``modus_ponens``
+    (``implication``, a theorem or hypothesis with a premise, whose premise under
+    ``substitution`` is ``from``, sides in either order; the fact is its conclusion).
 ``step``
     one rewrite: ``rule`` (premise node id), ``direction`` (``lr`` uses the premise left to right,
     ``rl`` right to left), ``substitution`` (variable -> term), ``position`` (argument indices
@@ -47,16 +58,17 @@ def _ref(rule, thm_id, case_id=None):
         return f"axiom:{key}"
     if kind == "theorem":
         return f"theorem:{key}"
+    if kind == "fact":
+        return f"{case_id}/fact:{key}"
     return f"{case_id}/hyp:{key}"
 
 
-def _chain(g, cid, chain, thm_id, case_id=None, **extra):
-    g.add_node(cid, type="chain", lhs=term_to_json(chain.lhs), rhs=term_to_json(chain.rhs),
-               statement=f"{show(chain.lhs)} = {show(chain.rhs)}", left=[], right=[], **extra)
+def _steps(g, owner, chain, thm_id, case_id=None):
+    """Step nodes of both sides of ``chain``, linked to ``owner``; sets owner's left/right."""
     for side, steps in (("left", chain.left), ("right", chain.right)):
         ids = []
         for j, st in enumerate(steps):
-            sid = f"{cid}/{side[0].upper()}{j}"
+            sid = f"{owner}/{side[0].upper()}{j}"
             prem = _ref(st.rule, thm_id, case_id)
             g.add_node(sid, type="step", rule=prem, direction=st.direction,
                        substitution={k: term_to_json(v) for k, v in sorted(st.sigma.items())},
@@ -64,9 +76,44 @@ def _chain(g, cid, chain, thm_id, case_id=None, **extra):
                        after=term_to_json(st.after),
                        statement=f"{show(st.before)} = {show(st.after)}")
             g.add_edge(prem, sid, relation="premise")
-            g.add_edge(sid, cid, relation="step")
+            g.add_edge(sid, owner, relation="step")
             ids.append(sid)
-        g.nodes[cid][side] = ids
+        g.nodes[owner][side] = ids
+
+
+def _facts(g, cid, facts, thm_id):
+    """Fact nodes of an implication's case ``cid`` (fact 0 is its assumption)."""
+    ids = []
+    for i, f in enumerate(facts):
+        fid = f"{cid}/fact:{i}"
+        attrs = dict(lhs=term_to_json(f.lhs), rhs=term_to_json(f.rhs), rule=f.rule,
+                     statement=f"{show(f.lhs)} = {show(f.rhs)}")
+        if f.rule == "assumption":
+            g.add_node(fid, type="assumption", **attrs)
+        else:
+            src = f"{cid}/fact:{f.src}"
+            g.add_node(fid, type="fact", **{"from": src}, **attrs)
+            g.add_edge(src, fid, relation="premise")
+            if f.rule == "rewrite":
+                _steps(g, fid, f.chain, thm_id, cid)
+            elif f.rule == "injectivity":
+                g.nodes[fid].update(constructor=g.nodes[src]["lhs"][0], argument=f.arg)
+            else:
+                imp = _ref(f.implication, thm_id, cid)
+                g.nodes[fid].update(implication=imp, substitution={
+                    k: term_to_json(v) for k, v in sorted(f.sigma.items())})
+                g.add_edge(imp, fid, relation="premise")
+        g.add_edge(fid, cid, relation="fact")
+        ids.append(fid)
+    return ids
+
+
+def _chain(g, cid, chain, thm_id, case_id=None, facts=None, **extra):
+    g.add_node(cid, type="chain", lhs=term_to_json(chain.lhs), rhs=term_to_json(chain.rhs),
+               statement=f"{show(chain.lhs)} = {show(chain.rhs)}", left=[], right=[], **extra)
+    if facts:
+        g.nodes[cid]["facts"] = _facts(g, cid, facts, thm_id)
+    _steps(g, cid, chain, thm_id, case_id)
 
 
 def build_graph(theory, prover, *, name: str = "") -> nx.DiGraph:
@@ -85,9 +132,12 @@ def build_graph(theory, prover, *, name: str = "") -> nx.DiGraph:
         g.add_node(tid, type="theorem", statement=th.statement(), lhs=term_to_json(th.lhs),
                    rhs=term_to_json(th.rhs), method=th.proof.method,
                    seconds=round(th.seconds, 4), steps=th.proof.steps())
-        if th.proof.method == "rewrite":
+        if th.premise is not None:
+            g.nodes[tid].update(premise_lhs=term_to_json(th.premise[0]),
+                                premise_rhs=term_to_json(th.premise[1]))
+        if th.proof.method in ("rewrite", "direct"):
             cid = f"{tid}/chain"
-            _chain(g, cid, th.proof.chain, tid)
+            _chain(g, cid, th.proof.chain, tid, cid, facts=th.proof.facts)
             g.add_edge(cid, tid, relation="proof")
             g.nodes[tid]["proof"] = cid
         else:
@@ -95,17 +145,25 @@ def build_graph(theory, prover, *, name: str = "") -> nx.DiGraph:
             g.add_node(iid, type="induction", variable=th.proof.variable,
                        lhs=term_to_json(th.lhs), rhs=term_to_json(th.rhs), cases=[],
                        statement=th.statement())
+            if th.premise is not None:
+                g.nodes[iid].update(premise_lhs=term_to_json(th.premise[0]),
+                                    premise_rhs=term_to_json(th.premise[1]))
             for case in th.proof.cases:
                 cid = f"{tid}/case:{case.constructor}"
                 hyps = []
-                for k, (hl, hr) in enumerate(case.hypotheses):
+                for k, h in enumerate(case.hypotheses):
+                    hl, hr = h[0], h[1]
                     hid = f"{cid}/hyp:{k}"
+                    st = f"{show(hl)} = {show(hr)}"
                     g.add_node(hid, type="hypothesis", lhs=term_to_json(hl),
-                               rhs=term_to_json(hr), statement=f"{show(hl)} = {show(hr)}",
-                               induction=iid)
+                               rhs=term_to_json(hr), statement=st, induction=iid)
+                    if len(h) == 4:      # the hypothesis of an implication is an implication
+                        g.nodes[hid].update(premise_lhs=term_to_json(h[2]),
+                                            premise_rhs=term_to_json(h[3]),
+                                            statement=f"{show(h[2])} = {show(h[3])} -> {st}")
                     hyps.append(hid)
-                _chain(g, cid, case.chain, tid, cid, constructor=case.constructor,
-                       fixed=list(case.fixed), hypotheses=hyps)
+                _chain(g, cid, case.chain, tid, cid, facts=case.facts,
+                       constructor=case.constructor, fixed=list(case.fixed), hypotheses=hyps)
                 g.add_edge(cid, iid, relation="case")
                 g.nodes[iid]["cases"].append(cid)
             g.add_edge(iid, tid, relation="proof")

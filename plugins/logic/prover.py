@@ -17,6 +17,9 @@ The loop (after the Generative Logic idea of growing a graph of proved facts fro
    whose sides rewrite to other terms is replaced by the conjecture between its normal forms. Else the prover tries induction on each variable:
    the base case and the step case (with the induction hypothesis as an extra rule) are closed by
    rewriting. A proved conjecture becomes a rule; failed ones are retried after each new theorem.
+4. implications ``s = t -> u = v`` (:func:`implication_conjectures`) are screened on numerals
+   and proved by :meth:`Prover.prove_implication`: facts derived from the assumption by
+   rewriting, constructor injectivity and modus ponens, directly or by induction.
 
 Rewriting is *ordered*: a rule l = r rewrites an instance l s to r s only when l s > r s in the
 lexicographic path ordering (LPO) whose precedence follows the declaration order (constructors
@@ -36,7 +39,8 @@ import numpy as np
 
 from .probe import (Interpreter, check_axioms, enumerate_terms, eval_terms, probe_matrix,
                     term_keys)
-from .syntax import Theory, normal_equation, show, size, skolem, subst, variables
+from .syntax import (Theory, normal_equation, rename_canonical, show, size, skolem, subst,
+                     variables)
 
 __all__ = ["Prover", "Step", "Chain", "Proof", "Theorem", "explore"]
 
@@ -68,21 +72,49 @@ class Chain:
 class Case:
     constructor: str
     fixed: tuple               # fixed constants (names) standing for the constructor's arguments
-    hypotheses: list           # [(lhs, rhs)] ground induction hypotheses
-    chain: Chain
+    hypotheses: list           # [(lhs, rhs)] ground induction hypotheses; for an implication
+    chain: Chain               # [(lhs, rhs, premise_lhs, premise_rhs)]
+    facts: list = field(default_factory=list)    # implication: derived facts (0 = assumption)
+
+
+@dataclass
+class Fact:
+    """A ground equation derived inside an implication's case (from its assumption).
+
+    ``rule``: ``assumption`` (the case's instance of the premise), ``rewrite`` (fact ``src``
+    with its sides rewritten by ``chain``: ``chain.lhs``/``chain.rhs`` are the sides of ``src``
+    and the steps end at this fact's sides), ``injectivity`` (``src`` is C(a..) = C(b..) for a
+    constructor C; this fact is argument ``arg`` of both sides), ``modus_ponens`` (premise of the
+    implication ``implication`` -- ("hypothesis", k) or ("theorem", i) -- instantiated by
+    ``sigma`` is ``src``, possibly with its sides swapped; this fact is its conclusion)."""
+
+    lhs: object
+    rhs: object
+    rule: str
+    src: int | None = None
+    chain: Chain | None = None
+    arg: int = 0
+    implication: tuple | None = None
+    sigma: dict = field(default_factory=dict)
+
+    def steps(self) -> int:
+        return 1 + (self.chain.steps() if self.chain is not None else 0)
 
 
 @dataclass
 class Proof:
-    method: str                # "rewrite" | "induction"
+    method: str                # "rewrite" | "induction" | "direct" (implication, no induction)
     chain: Chain | None = None
     variable: str | None = None
     cases: list = field(default_factory=list)
+    facts: list = field(default_factory=list)    # "direct": derived facts (0 = assumption)
 
     def steps(self) -> int:
         if self.method == "rewrite":
             return self.chain.steps()
-        return sum(c.chain.steps() for c in self.cases)
+        if self.method == "direct":
+            return self.chain.steps() + sum(f.steps() for f in self.facts)
+        return sum(c.chain.steps() + sum(f.steps() for f in c.facts) for c in self.cases)
 
 
 @dataclass
@@ -95,7 +127,10 @@ class Theorem:
     premise: tuple | None = None
 
     def statement(self) -> str:
-        return f"{show(self.lhs)} = {show(self.rhs)}"
+        eq = f"{show(self.lhs)} = {show(self.rhs)}"
+        if self.premise is not None:
+            return f"{show(self.premise[0])} = {show(self.premise[1])} -> {eq}"
+        return eq
 
 
 def _match(pat, t, s: dict) -> bool:
@@ -136,6 +171,7 @@ class Prover:
         self.rules: dict = {}            # root symbol -> [_Rule]
         self.facts: list = []            # (lhs, rhs, ref) of axioms and theorems, for instances
         self.theorems: list[Theorem] = []
+        self.implications: list = []     # (ref, premise_lhs, premise_rhs, lhs, rhs)
         self._lpo_memo: dict = {}
         self._nf_memo: dict = {}
         for ax in theory.axioms:
@@ -290,6 +326,104 @@ class Prover:
                 return Proof("induction", variable=v, cases=cases)
         return None
 
+    # -- implications ------------------------------------------------------------------
+    def add_implication(self, ref, premise, lhs, rhs):
+        """A proved implication is used by modus ponens only (never as a rewrite rule)."""
+        self.implications.append((ref, premise[0], premise[1], lhs, rhs))
+
+    def _ground_rule(self, ref, lhs, rhs):
+        if self.lpo(lhs, rhs):
+            return _Rule(ref, lhs, rhs, "lr", False)
+        if self.lpo(rhs, lhs):
+            return _Rule(ref, rhs, lhs, "rl", False)
+        return None
+
+    def close_case(self, assumption, goal, ihs, rounds: int = 4):
+        """Derive ground facts from ``assumption`` until the ground ``goal`` joins.
+
+        Facts come from the assumption by rewriting their sides to normal form, by constructor
+        injectivity (C(a..) = C(b..) gives a_k = b_k) and by modus ponens with the implications
+        ``ihs`` (induction hypotheses) and the proved implications. The goal is closed by
+        rewriting with the rules plus the facts (ground, oriented by the LPO). Returns
+        ``(facts, chain)`` or None."""
+        facts = [Fact(assumption[0], assumption[1], "assumption")]
+        known = {(assumption[0], assumption[1]), (assumption[1], assumption[0])}
+        new = [0]
+        impls = list(ihs) + self.implications
+        cons = self.sig.constructors
+        for _ in range(rounds + 1):
+            extra: dict = {}
+            for i, f in enumerate(facts):
+                r = self._ground_rule(("fact", i), f.lhs, f.rhs)
+                if r is not None and not isinstance(r.lhs, str):
+                    extra.setdefault(r.lhs[0], []).append(r)
+            chain = self.join(goal[0], goal[1], extra or None)
+            if chain is not None:
+                return facts, chain
+            if not new:
+                return None
+            nxt = []
+            for i in new:
+                f = facts[i]
+                derived = []
+                a, sa = self.normalize(f.lhs)
+                b, sb = self.normalize(f.rhs)
+                if (a, b) != (f.lhs, f.rhs):
+                    derived.append(Fact(a, b, "rewrite", src=i, chain=Chain(f.lhs, f.rhs, sa, sb)))
+                if (not isinstance(f.lhs, str) and not isinstance(f.rhs, str)
+                        and f.lhs[0] == f.rhs[0] and f.lhs[0] in cons and len(f.lhs) > 1):
+                    for k in range(1, len(f.lhs)):
+                        derived.append(Fact(f.lhs[k], f.rhs[k], "injectivity", src=i, arg=k))
+                for ref, pl, pr, cl, cr in impls:
+                    need = variables(cl, variables(cr))
+                    for x, y in ((f.lhs, f.rhs), (f.rhs, f.lhs)):
+                        sg: dict = {}
+                        if _match(pl, x, sg) and _match(pr, y, sg) and all(v in sg for v in need):
+                            derived.append(Fact(subst(cl, sg), subst(cr, sg), "modus_ponens",
+                                                src=i, implication=ref, sigma=sg))
+                            break
+                for d in derived:
+                    if d.lhs == d.rhs or (d.lhs, d.rhs) in known:
+                        continue
+                    known.update({(d.lhs, d.rhs), (d.rhs, d.lhs)})
+                    facts.append(d)
+                    nxt.append(len(facts) - 1)
+            new = nxt
+        return None
+
+    def prove_implication(self, premise, lhs, rhs):
+        """Prove ``premise -> lhs = rhs``: directly, else by induction on a variable (the
+        hypothesis of a case is the implication itself for the constructor's arguments)."""
+        pl, pr = premise
+        vs = variables(pl, variables(pr, variables(lhs, variables(rhs))))
+        fixed_all = {v: ("@" + v,) for v in vs}
+        r = self.close_case((subst(pl, fixed_all), subst(pr, fixed_all)),
+                            (subst(lhs, fixed_all), subst(rhs, fixed_all)), [])
+        if r is not None:
+            return Proof("direct", chain=r[1], facts=r[0])
+        for v in reversed(vs):
+            cases = []
+            for c in self.sig.constructors:
+                k = self.sig.arity[c]
+                names = tuple("@" + v + ("" if j == 0 else str(j)) for j in range(k))
+                inst = dict(fixed_all)
+                inst[v] = (c,) + tuple((n,) for n in names)
+                ihs, hyps = [], []
+                for n in names:
+                    h = dict(fixed_all)
+                    h[v] = (n,)
+                    hyp = (subst(lhs, h), subst(rhs, h), subst(pl, h), subst(pr, h))
+                    ihs.append((("hypothesis", len(hyps)), hyp[2], hyp[3], hyp[0], hyp[1]))
+                    hyps.append(hyp)
+                r = self.close_case((subst(pl, inst), subst(pr, inst)),
+                                    (subst(lhs, inst), subst(rhs, inst)), ihs)
+                if r is None:
+                    break
+                cases.append(Case(c, names, hyps, r[1], r[0]))
+            else:
+                return Proof("induction", variable=v, cases=cases)
+        return None
+
     # -- facts -----------------------------------------------------------------------
     def is_instance(self, lhs, rhs) -> bool:
         for fl, fr, _ in self.facts:
@@ -328,9 +462,52 @@ def _unfix(t):
     return (t[0],) + tuple(_unfix(a) for a in t[1:])
 
 
+def implication_conjectures(theory: Theory, syms, tables, max_side: int = 3, nprobes: int = 160,
+                            hi: int = 7, min_support: int = 4):
+    """Implications ``s = t -> u = v`` (u, v distinct variables, s and t terms of at most
+    ``max_side`` symbols, not both variables) that hold on random numerals: on every probe where
+    ``s = t`` holds (and at least ``min_support`` of them), ``u = v`` holds too; both u and v occur
+    in the premise; neither side of the premise is a variable. Probes draw from ``0..hi`` (wider
+    than the equations' probes: a premise must get a chance to hold with u != v). Returns canonical ``((s, t), (u, v))`` pairs, smallest first."""
+    varnames = ["x", "y", "z"]
+    terms = enumerate_terms(theory, max_side, tuple(varnames))
+    probes = probe_matrix(len(varnames), nprobes, hi=hi, seed=5)
+    values = eval_terms(terms, syms, tables, varnames, probes)
+    good = ~np.isnan(values).any(axis=1)
+    idx = np.flatnonzero(good)
+    vals = values[idx]
+    eq = vals[:, None, :] == vals[None, :, :]                 # (n, n, p)
+    support = eq.sum(axis=2)
+    out, seen = [], set()
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        concl = probes[:, a] == probes[:, b]
+        holds = ~(eq & ~concl[None, None, :]).any(axis=2) & (support >= min_support)
+        for i, j in zip(*np.nonzero(np.triu(holds, 1))):
+            s, t = terms[idx[i]], terms[idx[j]]
+            if isinstance(s, str) or isinstance(t, str):
+                continue
+            u, v = varnames[a], varnames[b]
+            vs = variables(s, variables(t))
+            if u not in vs or v not in vs:
+                continue
+            best = None
+            for p1, p2 in ((s, t), (t, s)):
+                for c1, c2 in ((u, v), (v, u)):
+                    r = rename_canonical((p1, p2, c1, c2))
+                    key = tuple(show(x) for x in r)
+                    if best is None or key < best[0]:
+                        best = (key, r)
+            if best[0] not in seen:
+                seen.add(best[0])
+                r = best[1]
+                out.append(((r[0], r[1]), (r[2], r[3])))
+    out.sort(key=lambda c: (size(c[0][0]) + size(c[0][1]), tuple(show(x) for x in c[0] + c[1])))
+    return out
+
+
 def explore(theory: Theory, *, seconds: float = 60.0, max_size: int = 7, nprobes: int = 24,
             stop_when=None, on_theorem=None, start: float | None = None,
-            small: int = 12, trace=None):
+            small: int = 12, trace=None, with_implications: bool = True):
     """Explore ``theory``; returns ``(prover, stats)``. ``stop_when(prover)`` ends early."""
     t0 = time.perf_counter() if start is None else start
     interp = Interpreter(theory)
@@ -356,8 +533,13 @@ def explore(theory: Theory, *, seconds: float = 60.0, max_size: int = 7, nprobes
                 continue
             seen.add(k)
             queue.append((size(a) + size(b), max(size(a), size(b)), k, a, b))
+    implications = implication_conjectures(theory, syms, tables) if with_implications else []
+    for (pl, pr), (cl, cr) in implications:
+        k = ("->", show(pl), show(pr), show(cl), show(cr))
+        queue.append((size(pl) + size(pr) + size(cl) + size(cr), max(size(pl), size(pr)), k,
+                      (pl, pr), (cl, cr)))
     heapq.heapify(queue)
-    stats = {"terms": len(terms), "classes": len(classes), "conjectures": len(queue),
+    stats = {"implications": len(implications), "terms": len(terms), "classes": len(classes), "conjectures": len(queue),
              "probes": int(nprobes), "attempts": 0, "joinable": 0, "failed": 0}
     prover = Prover(theory)
     failed: list = []
@@ -367,6 +549,27 @@ def explore(theory: Theory, *, seconds: float = 60.0, max_size: int = 7, nprobes
             break
         item = heapq.heappop(queue)
         _, _, k, a, b = item
+        if k[0] == "->":
+            (pl, pr), (cl, cr) = a, b
+            fx = {v: ("@" + v,) for v in variables(pl, variables(pr))}
+            npl, npr = prover.normalize(subst(pl, fx))[0], prover.normalize(subst(pr, fx))[0]
+            gc = (subst(cl, fx), subst(cr, fx))
+            if npl == npr or (npl, npr) in (gc, gc[::-1]):
+                continue      # the premise is trivial, or rewrites to the conclusion
+            stats["attempts"] += 1
+            proof = prover.prove_implication((pl, pr), cl, cr)
+            if proof is None:
+                failed.append(item)
+                continue
+            th = Theorem(len(prover.theorems), cl, cr, proof, time.perf_counter() - t0,
+                         premise=(pl, pr))
+            prover.theorems.append(th)
+            prover.add_implication(("theorem", th.index), (pl, pr), cl, cr)
+            if on_theorem is not None:
+                on_theorem(th)
+            if stop_when is not None and stop_when(prover):
+                break
+            continue
         ga, gb = skolem(a), skolem(b)
         na, nb = prover.normalize(ga)[0], prover.normalize(gb)[0]
         if trace is not None and k == trace:
