@@ -18,6 +18,9 @@ term functions: it imports neither the prover nor the probe. It rejects a graph 
   constructor C) or ``modus_ponens`` (the premise of a proved implication or of the case's own
   hypothesis, under the substitution, is the source fact; the fact is its conclusion); a fact,
   assumption or hypothesis is used outside its own case, or an implication used to rewrite;
+* with several sorts (graph attribute ``sorts``), an induction's cases are not the
+  constructors of the sort of its variable (read off the statement), or its hypotheses are not
+  exactly those for the constructor arguments of that sort;
 * an axiom node differs from the axioms given (when they are given).
 
 Terms are nested JSON lists: a variable is a string, an application ``[symbol, arg, ...]``.
@@ -88,6 +91,30 @@ def _well_formed(t) -> bool:
             and all(_well_formed(a) for a in t[1:]))
 
 
+def _var_sorts(terms, sorts):
+    """Variable -> set of sorts of the argument positions it occurs in (graph ``sorts``:
+    symbol -> [argument sorts, result sort]); a whole side that is a variable takes the sort of
+    the other side's root."""
+    out: dict = {}
+
+    def walk(t):
+        if _is_var(t):
+            return
+        args = (sorts.get(t[0]) or [[], None])[0]
+        for i, a in enumerate(t[1:]):
+            if _is_var(a):
+                out.setdefault(a, set()).add(args[i] if i < len(args) else None)
+            else:
+                walk(a)
+    for t in terms:
+        walk(t)
+    for a, b in zip(terms[::2], terms[1::2]):
+        for x, y in ((a, b), (b, a)):
+            if _is_var(x) and not _is_var(y):
+                out.setdefault(x, set()).add((sorts.get(y[0]) or [[], None])[1])
+    return out
+
+
 def _fix(t, names):
     return _subst(t, {v: ["@" + v] for v in names})
 
@@ -101,6 +128,7 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
         links = data.get("links", data.get("edges"))
         edges = {(e["source"], e["target"]) for e in links}
         constructors = dict(data.get("graph", {}).get("constructors", {}))
+        sorts = data.get("graph", {}).get("sorts")
     except (KeyError, TypeError) as exc:
         err(f"not a proof graph: {exc}")
         return rep
@@ -323,6 +351,18 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
                 err(f"{pid}: the induction is not about {tid} or its variable is wrong")
                 continue
             others = [u for u in names if u != v]
+            family, recursive = dict(constructors), {c: range(k) for c, k in
+                                                     constructors.items()}
+            if sorts:      # several sorts: induction over the constructors of v's sort
+                vs = _var_sorts([plhs, prhs, lhs, rhs] if implication else [lhs, rhs], sorts)
+                if v not in vs or len(vs[v]) != 1:
+                    err(f"{pid}: the sort of {v} is not determined")
+                    continue
+                srt = next(iter(vs[v]))
+                family = {c: k for c, k in constructors.items() if sorts.get(c, [0, None])[1]
+                          == srt}
+                recursive = {c: [j for j, a in enumerate(sorts[c][0]) if a == srt]
+                             for c in family}
             cases = {}
             for cid in p.get("cases", []):
                 c = nodes.get(cid)
@@ -330,13 +370,14 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
                     err(f"{pid}: case {cid} missing or not linked")
                     continue
                 cases[c.get("constructor")] = (cid, c)
-            if set(cases) != set(constructors):
+            if set(cases) != set(family):
                 err(f"{pid}: cases {sorted(cases)} do not match constructors "
-                    f"{sorted(constructors)}")
+                    f"{sorted(family)}")
                 continue
             for con, (cid, c) in cases.items():
                 k = constructors[con]
                 fixed = ["@" + v + ("" if j == 0 else str(j)) for j in range(k)]
+                rec = [fixed[j] for j in recursive[con]]
                 if list(c.get("fixed", [])) != fixed or any(f[1:] in names and f[1:] != v
                                                             for f in fixed):
                     err(f"{cid}: wrong fixed constants")
@@ -344,10 +385,10 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
                 base = {u: ["@" + u] for u in others}
                 goal = dict(base, **{v: [con] + [[f] for f in fixed]})
                 hyp_ids = list(c.get("hypotheses", []))
-                if len(hyp_ids) != k:
-                    err(f"{cid}: expected {k} hypotheses")
+                if len(hyp_ids) != len(rec):
+                    err(f"{cid}: expected {len(rec)} hypotheses")
                     continue
-                for f, hid in zip(fixed, hyp_ids):
+                for f, hid in zip(rec, hyp_ids):
                     h = nodes.get(hid)
                     hs = dict(base, **{v: [f]})
                     if (h is None or h.get("type") != "hypothesis" or h.get("induction") != pid

@@ -122,6 +122,8 @@ def build_graph(theory, prover, *, name: str = "") -> nx.DiGraph:
     g.graph.update(kind="proof", name=name or theory.name,
                    constructors={c: sig.arity[c] for c in sig.constructors},
                    infix=sorted(sig.infix))
+    if len(sig.families) > 1:
+        g.graph["sorts"] = {f: [list(a), r] for f, (a, r) in sig.sorts.items()}
     for ax in theory.axioms:
         if ax.premise is not None:
             continue

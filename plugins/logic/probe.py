@@ -25,7 +25,8 @@ from discover.hashing import vector_keys
 
 from .syntax import Theory, variables
 
-__all__ = ["Interpreter", "compile_terms", "eval_terms", "enumerate_terms", "probe_matrix",
+__all__ = ["Interpreter", "TermInterpreter", "make_interpreter", "enumerate_sorted",
+           "sorted_probes", "eval_sorted", "check_sorted_axioms", "compile_terms", "eval_terms", "enumerate_terms", "probe_matrix",
            "InconsistentAxioms", "check_axioms", "python_eval", "term_keys"]
 
 OP_VAR, OP_CONST, OP_APPLY = 0, 1, 2
@@ -293,3 +294,223 @@ def check_axioms(theory: Theory, interp: Interpreter, nprobes: int = 32, hi: int
                     f"axiom {ax.name} ({ax.statement()}) is false on numerals: at {shown} the "
                     f"left side is {a} and the right side is {b}; the axiom set is inconsistent "
                     f"with its numeral model and is not explored")
+
+
+# -- several sorts (e.g. naturals and lists) ----------------------------------------------
+class TermInterpreter:
+    """Evaluate ground terms of a many-sorted theory (one sort per ``constructors`` line) by
+    the axioms. Values are constructor terms, interned as small integers (ids) for the numba
+    kernel: the numerals 0..``nats``-1 of a 0/S family are ids 0..nats-1, other values (small
+    lists) get ids as they appear, up to ``limit``; an id beyond it, or an ill-sorted
+    application (no axiom matches), is unusable (-1)."""
+
+    def __init__(self, theory: Theory, limit: int = 128, nats: int = 16, depth: int = 2,
+                 elems: int = 2):
+        self.theory = theory
+        self.sig = theory.signature
+        self.limit = limit
+        cons = set(self.sig.constructors)
+        self.defs: dict = {}
+        for ax in theory.axioms:
+            if ax.premise is None and not isinstance(ax.lhs, str) and ax.lhs[0] not in cons:
+                self.defs.setdefault(ax.lhs[0], []).append(ax)
+        self.ids: dict = {}
+        self.terms: list = []
+        self.domain: dict = {}          # sort -> ids of the probe values
+        self.numerals: set = set()      # sorts that are 0/S naturals
+        for k, fam in enumerate(self.sig.families):
+            zero = [c for c in fam if self.sig.arity[c] == 0]
+            one = [c for c in fam if self.sig.arity[c] == 1]
+            if len(fam) == 2 and zero and one and self.sig.sorts[one[0]][0] == (k,):
+                t = (zero[0],)
+                vals = []
+                for _ in range(nats):
+                    vals.append(self.intern(t))
+                    t = (one[0], t)
+                self.domain[k] = vals
+                self.numerals.add(k)
+        for k, fam in enumerate(self.sig.families):
+            if k in self.domain:
+                continue
+            level = [(c,) for c in fam if self.sig.arity[c] == 0]
+            vals = list(level)
+            for _ in range(depth):
+                nxt = []
+                for c in fam:
+                    argsorts = self.sig.sorts[c][0]
+                    if not argsorts:
+                        continue
+                    choices = [level if s == k else [self.terms[i] for i in
+                                                     self.domain.get(s, [])[:elems]]
+                               for s in argsorts]
+                    combos = [()]
+                    for ch in choices:
+                        combos = [cmb + (a,) for cmb in combos for a in ch]
+                    nxt += [(c,) + cmb for cmb in combos]
+                level = nxt
+                vals += nxt
+            self.domain[k] = [self.intern(v) for v in vals]
+
+    def intern(self, t) -> int:
+        i = self.ids.get(t)
+        if i is None:
+            if len(self.terms) >= self.limit:
+                return -1
+            i = self.ids[t] = len(self.terms)
+            self.terms.append(t)
+        return i
+
+    def intern_any(self, t) -> int:
+        """An id for any value (no limit; ids past ``limit`` are not in the tables)."""
+        i = self.ids.get(t)
+        if i is None:
+            i = self.ids[t] = len(self.terms)
+            self.terms.append(t)
+        return i
+
+    def _match(self, pat, t, env) -> bool:
+        if isinstance(pat, str):
+            if pat in env:
+                return env[pat] == t
+            env[pat] = t
+            return True
+        return pat[0] == t[0] and len(pat) == len(t) and all(
+            self._match(p, a, env) for p, a in zip(pat[1:], t[1:]))
+
+    def apply(self, f, args):
+        if f in self.sig.constructors:
+            return (f,) + tuple(args)
+        for ax in self.defs.get(f, ()):
+            env: dict = {}
+            if all(self._match(p, a, env) for p, a in zip(ax.lhs[1:], args)):
+                return self.value(ax.rhs, env)
+        return None
+
+    def value(self, t, env: dict):
+        if isinstance(t, str):
+            return env[t]
+        args = []
+        for a in t[1:]:
+            v = self.value(a, env)
+            if v is None:
+                return None
+            args.append(v)
+        return self.apply(t[0], args)
+
+    def random_value(self, sort: int, rng):
+        ids = self.domain[sort]
+        return self.terms[ids[int(rng.integers(0, min(len(ids), 16)))]]
+
+    def tables(self):
+        """Like :meth:`Interpreter.tables`, over ids; filled to closure (new values get ids)."""
+        syms = list(self.sig.arity)
+        T = self.limit
+        tab = np.full((len(syms), T, T), -1, dtype=np.int64)
+        done = 0
+        while done < len(self.terms):
+            n = len(self.terms)
+            for k, s in enumerate(syms):
+                a_n = self.sig.arity[s]
+                if a_n == 0:
+                    tab[k, 0, 0] = self.intern(self.apply(s, ()))
+                elif a_n == 1:
+                    for a in range(done, n):
+                        v = self.apply(s, (self.terms[a],))
+                        tab[k, 0, a] = -1 if v is None else self.intern(v)
+                elif a_n == 2:
+                    for a in range(n):
+                        for b in range(n):
+                            if a < done and b < done:
+                                continue
+                            v = self.apply(s, (self.terms[a], self.terms[b]))
+                            tab[k, a, b] = -1 if v is None else self.intern(v)
+                else:
+                    raise DiscoverError(f"symbol {s}/{a_n}: the probe handles arities 0 to 2")
+            done = n
+        return syms, tab
+
+
+def make_interpreter(theory: Theory):
+    """The numeral interpreter for one 0/S sort, else the many-sorted term interpreter."""
+    if len(theory.signature.families) <= 1:
+        return Interpreter(theory)
+    return TermInterpreter(theory)
+
+
+def enumerate_sorted(theory: Theory, max_size: int, varsorts: dict):
+    """Well-sorted terms up to ``max_size`` symbols; ``varsorts``: variable -> sort."""
+    sig = theory.signature
+    nsorts = max(1, len(sig.families))
+    by = {(s, 1): [v for v, vs in varsorts.items() if vs == s] for s in range(nsorts)}
+    for f, n in sig.arity.items():
+        if n == 0:
+            by[(sig.sorts[f][1], 1)].append((f,))
+    for size in range(2, max_size + 1):
+        for s in range(nsorts):
+            by[(s, size)] = []
+        for f, n in sig.arity.items():
+            argsorts, res = sig.sorts[f]
+            if n == 1:
+                by[(res, size)] += [(f, a) for a in by[(argsorts[0], size - 1)]]
+            elif n == 2:
+                for i in range(1, size - 1):
+                    for a in by[(argsorts[0], i)]:
+                        for b in by[(argsorts[1], size - 1 - i)]:
+                            by[(res, size)].append((f, a, b))
+            elif n > 2:
+                raise DiscoverError(f"enumeration handles arities up to 2, not {f}/{n}")
+    return [t for size in range(1, max_size + 1) for s in range(nsorts) for t in by[(s, size)]]
+
+
+def sorted_probes(interp: TermInterpreter, varsorts: dict, nprobes: int = 24, seed: int = 1,
+                  hi: int = 3):
+    """Probe assignments (ids): naturals 0..hi, other sorts drawn from the small values."""
+    rng = np.random.default_rng(seed)
+    m = np.zeros((nprobes, len(varsorts)), dtype=np.int64)
+    for j, (v, s) in enumerate(varsorts.items()):
+        ids = interp.domain[s][:hi + 1] if s in interp.numerals else interp.domain[s]
+        m[:, j] = rng.choice(np.asarray(ids, dtype=np.int64), size=nprobes)
+        m[0, j] = ids[0]
+    return m
+
+
+def check_sorted_axioms(theory: Theory, interp: TermInterpreter, nprobes: int = 32):
+    """Raise :class:`InconsistentAxioms` naming the first axiom false on small values."""
+    rng = np.random.default_rng(7)
+    for ax in theory.axioms:
+        if ax.premise is not None:
+            continue
+        vs = theory.signature.sort_of_vars(ax.lhs, ax.rhs)
+        for _ in range(nprobes):
+            env = {v: interp.random_value(s, rng) for v, s in vs.items()}
+            a, b = interp.value(ax.lhs, env), interp.value(ax.rhs, env)
+            if a != b:
+                raise InconsistentAxioms(f"axiom {ax.name} ({ax.statement()}) is false on "
+                                         f"small values: {env}")
+
+
+def eval_sorted(interp: TermInterpreter, terms, varnames, probes) -> np.ndarray:
+    """Values of ``terms`` (each term's arguments must come earlier in ``terms``, as the
+    enumeration gives them) at ``probes`` (ids of values), exactly in Python: every distinct
+    value gets an id (float64 output, NaN where no axiom applies, i.e. ill-sorted)."""
+    p = probes.shape[0]
+    val: dict = {}
+    for j, v in enumerate(varnames):
+        val[v] = tuple(interp.terms[int(i)] for i in probes[:, j])
+    memo: dict = {}
+    out = np.empty((len(terms), p), dtype=np.float64)
+    for n, t in enumerate(terms):
+        if t not in val:
+            args = [val[a] for a in t[1:]]
+            row = []
+            for q in range(p):
+                key = (t[0],) + tuple(a[q] for a in args)
+                r = memo.get(key, 0)
+                if r == 0:
+                    r = None if any(a[q] is None for a in args) else \
+                        interp.apply(t[0], [a[q] for a in args])
+                    memo[key] = r
+                row.append(r)
+            val[t] = tuple(row)
+        out[n] = [np.nan if r is None else interp.intern_any(r) for r in val[t]]
+    return out

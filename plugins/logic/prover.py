@@ -37,7 +37,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .probe import (Interpreter, check_axioms, enumerate_terms, eval_terms, probe_matrix,
+from discover.errors import DiscoverError
+
+from .probe import (TermInterpreter, check_axioms, check_sorted_axioms, enumerate_sorted,
+                    enumerate_terms, eval_sorted, eval_terms, make_interpreter, probe_matrix, sorted_probes,
                     term_keys)
 from .syntax import (Theory, normal_equation, rename_canonical, show, size, skolem, subst,
                      variables)
@@ -297,18 +300,32 @@ class Prover:
         return None
 
     # -- induction -----------------------------------------------------------------------
+    def family(self, v, *terms):
+        """(sort, constructors of the sort) of variable ``v`` in ``terms``."""
+        if len(self.sig.families) <= 1:
+            return 0, self.sig.constructors
+        srt = self.sig.sort_of_vars(*terms).get(v, 0)
+        return srt, self.sig.families[srt]
+
+    def recursive(self, c, srt):
+        """Indices of the arguments of constructor ``c`` of sort ``srt`` (they get hypotheses)."""
+        if len(self.sig.families) <= 1:
+            return range(self.sig.arity[c])
+        return [j for j, a in enumerate(self.sig.sorts[c][0]) if a == srt]
+
     def prove_induction(self, lhs, rhs):
         vs = variables(lhs, variables(rhs))
         fixed_all = {v: ("@" + v,) for v in vs}
         for v in reversed(vs):
             cases = []
-            for c in self.sig.constructors:
+            srt, family = self.family(v, lhs, rhs)
+            for c in family:
                 k = self.sig.arity[c]
                 names = tuple("@" + v + ("" if j == 0 else str(j)) for j in range(k))
                 inst = dict(fixed_all)
                 inst[v] = (c,) + tuple((n,) for n in names)
                 hyps, extra = [], {}
-                for n in names:
+                for n in (names[j] for j in self.recursive(c, srt)):
                     h = dict(fixed_all)
                     h[v] = (n,)
                     hl, hr = subst(lhs, h), subst(rhs, h)
@@ -510,13 +527,24 @@ def explore(theory: Theory, *, seconds: float = 60.0, max_size: int = 7, nprobes
             small: int = 12, trace=None, with_implications: bool = True):
     """Explore ``theory``; returns ``(prover, stats)``. ``stop_when(prover)`` ends early."""
     t0 = time.perf_counter() if start is None else start
-    interp = Interpreter(theory)
-    check_axioms(theory, interp)
-    syms, tables = interp.tables()
-    varnames = ("x", "y", "z")
-    terms = enumerate_terms(theory, max_size, varnames)
-    probes = probe_matrix(len(varnames), nprobes)
-    values = eval_terms(terms, syms, tables, list(varnames), probes)
+    interp = make_interpreter(theory)
+    if isinstance(interp, TermInterpreter):
+        if len(theory.signature.families) > 2:
+            raise DiscoverError("the explorer handles at most two sorts")
+        check_sorted_axioms(theory, interp)
+        varsorts = {"x": 0, "y": 0, "z": 0, "xs": 1, "ys": 1, "zs": 1}
+        varnames = tuple(varsorts)
+        terms = enumerate_sorted(theory, max_size, varsorts)
+        probes = sorted_probes(interp, varsorts, nprobes)
+        values = eval_sorted(interp, terms, varnames, probes)
+        with_implications = False
+    else:
+        check_axioms(theory, interp)
+        syms, tables = interp.tables()
+        varnames = ("x", "y", "z")
+        terms = enumerate_terms(theory, max_size, varnames)
+        probes = probe_matrix(len(varnames), nprobes)
+        values = eval_terms(terms, syms, tables, list(varnames), probes)
     keys, ok = term_keys(values)
     classes: dict = {}
     for i in np.flatnonzero(ok):

@@ -17,6 +17,8 @@ One declaration per line; ``#`` starts a comment::
     axiom add_0: x + 0 = x        # a named axiom: an equation between terms
     axiom add_S: x + S(y) = S(x + y)
 
+Each ``constructors`` line declares one sort (e.g. ``constructors nil/0 cons/2`` for lists); the
+sorts of the other symbols are inferred from the axioms (``Signature.sorts``).
 Identifiers starting with a lowercase letter that are not declared symbols are variables. A
 statement is an equation ``t = t`` or an implication ``t = t -> t = t``. Parse errors raise
 :class:`AxiomSyntaxError` with the line, the column and what was expected.
@@ -107,12 +109,20 @@ def term_from_json(j):
     return j if isinstance(j, str) else (j[0],) + tuple(term_from_json(a) for a in j[1:])
 
 
-def rename_canonical(terms, names="xyzwuvabcdefghijklmnopqrst"):
-    """Rename variables in order of first occurrence across ``terms`` to x, y, z, w, ..."""
+def rename_canonical(terms, names="xyzwuvabcdefghijklmnopqrt"):
+    """Rename variables in order of first occurrence across ``terms`` to x, y, z, w, ...;
+    a variable of a second sort (named with a plural ``s``, like ``xs``) to xs, ys, zs, ..."""
     order: list = []
     for t in terms:
         variables(t, order)
-    ren = {v: names[i] if i < len(names) else f"x{i}" for i, v in enumerate(order)}
+    ren, n1, n2 = {}, 0, 0
+    for v in order:
+        if len(v) > 1 and v.endswith("s"):
+            ren[v] = names[n2] + "s" if n2 < len(names) else f"x{n2}s"
+            n2 += 1
+        else:
+            ren[v] = names[n1] if n1 < len(names) else f"x{n1}"
+            n1 += 1
     return tuple(subst(t, ren) for t in terms)
 
 
@@ -146,6 +156,28 @@ class Signature:
     arity: dict = field(default_factory=dict)          # symbol -> arity
     constructors: list = field(default_factory=list)   # in declaration order
     infix: dict = field(default_factory=dict)          # op -> (precedence, right_assoc)
+    families: list = field(default_factory=list)       # one constructor list per sort
+    sorts: dict = field(default_factory=dict)          # symbol -> (arg sorts, result sort)
+
+    def sort_of_vars(self, *terms) -> dict:
+        """Sort (family index) of each variable, from the argument positions it occurs in."""
+        out: dict = {}
+
+        def walk(t):
+            if isinstance(t, str):
+                return
+            args = self.sorts.get(t[0], ((), 0))[0]
+            for i, a in enumerate(t[1:]):
+                if isinstance(a, str):
+                    out.setdefault(a, args[i] if i < len(args) else 0)
+                else:
+                    walk(a)
+        for t in terms:
+            walk(t)
+        for t in terms:
+            for v in variables(t):
+                out.setdefault(v, 0)
+        return out
 
 
 @dataclass
@@ -287,9 +319,11 @@ def parse_axioms(text: str, name: str = "", source: str = "") -> Theory:
         if word == "constructors":
             if lx.peek()[0] == "end":
                 lx.error("constructor declarations like 0/0 S/1")
+            sig.families.append([])
             while lx.peek()[0] != "end":
                 sym, n = _decl(lx, sig)
                 sig.constructors.append(sym)
+                sig.families[-1].append(sym)
         elif word == "function":
             _decl(lx, sig)
             if lx.peek()[0] != "end":
@@ -335,7 +369,51 @@ def parse_axioms(text: str, name: str = "", source: str = "") -> Theory:
     if not axioms:
         raise AxiomSyntaxError("expected at least one axiom", max(1, len(text.splitlines())), 1,
                                source)
+    _infer_sorts(sig, axioms)
     return Theory(sig, axioms, name=name, source=source)
+
+
+def _infer_sorts(sig: Signature, axioms) -> None:
+    """Sorts by unification: each ``constructors`` line is a sort (its index); the argument and
+    result sorts of every symbol follow from the axioms (unconstrained ones default to sort 0).
+    """
+    parent: dict = {}
+
+    def find(a):
+        while parent.get(a, a) != a:
+            a = parent[a]
+        return a
+
+    def union(a, b):
+        a, b = find(a), find(b)
+        if a == b:
+            return
+        if isinstance(a, int) and isinstance(b, int):
+            raise AxiomSyntaxError(f"sorts {a} and {b} (constructor families) are mixed", 1, 1)
+        if isinstance(a, int):
+            a, b = b, a
+        parent[a] = b
+
+    for i, fam in enumerate(sig.families):
+        for c in fam:
+            union(("res", c), i)
+
+    def term(t, ax):
+        if isinstance(t, str):
+            return ("var", ax, t)
+        for i, a in enumerate(t[1:]):
+            union(("arg", t[0], i), term(a, ax))
+        return ("res", t[0])
+
+    for k, ax in enumerate(axioms):
+        pairs = [(ax.lhs, ax.rhs)] + ([ax.premise] if ax.premise is not None else [])
+        for a, b in pairs:
+            union(term(a, k), term(b, k))
+    for f, n in sig.arity.items():
+        def sort(x):
+            r = find(x)
+            return r if isinstance(r, int) else 0
+        sig.sorts[f] = (tuple(sort(("arg", f, i)) for i in range(n)), sort(("res", f)))
 
 
 def _decl(lx: _Lexer, sig: Signature):
