@@ -7,6 +7,7 @@ import random
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -343,3 +344,36 @@ def test_cli_prove_json_and_check(tmp_path, capsys):
         assert len(recs) == len(obj["theorems"])
         g = s.provenance(recs[0].id)
         assert any(d.get("type") == "theorem" for _, d in g.nodes(data=True))
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_following_a_link_in_headless_chromium_reaches_the_premise(run, tmp_path):
+    """A harness page loads the proof page in a frame, clicks its first in-page link, and
+    records where the browser went; the target element must exist on the page."""
+    page = Path(run["files"]["html"])
+    harness = page.parent / "follow-link-harness.html"
+    harness.write_text(
+        "<!doctype html><html><body><iframe id='f' src='" + page.name + "'></iframe><script>\n"
+        "document.getElementById('f').onload = function () {\n"
+        "  var d = this.contentDocument;\n"
+        "  var a = d.querySelector('a[href^=\"#\"]');\n"
+        "  var href = a.getAttribute('href');\n"
+        "  a.click();\n"
+        "  setTimeout(function () {\n"
+        "    var h = decodeURIComponent(d.defaultView.location.hash.slice(1));\n"
+        "    var el = d.getElementById(h);\n"
+        "    document.body.setAttribute('data-result',\n"
+        "      href + '|' + h + '|' + (el ? 'found' : 'missing'));\n"
+        "  }, 300);\n"
+        "};\n</script></body></html>\n")
+    r = subprocess.run([shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu",
+                        "--allow-file-access-from-files", "--virtual-time-budget=5000",
+                        "--disable-background-networking", "--no-first-run",
+                        f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                        harness.as_uri()], capture_output=True, text=True, timeout=120)
+    import re
+
+    m = re.search(r'data-result="([^"]*)"', r.stdout)
+    assert m, r.stdout[-500:] + r.stderr[-500:]
+    href, reached, status = m.group(1).split("|")
+    assert href == "#" + reached and status == "found"
