@@ -23,7 +23,7 @@ import math
 
 from gmpy2 import mpz
 
-from .convergence import Runner, _grid, compute_limit, poly_values, run_verify
+from .convergence import Runner, compute_limit, poly_values, run_verify
 
 __all__ = ["product", "convergent", "convergent_pair", "DeepRunner", "deep_limit",
            "deep_verify", "LEAF"]
@@ -102,37 +102,14 @@ class DeepRunner(Runner):
     #: Stretches shorter than this are iterated term by term.
     threshold = 256
 
-    def advance(self, N: int) -> None:
-        if self.terminated_at is not None or N <= self.n:
-            return
-        n0 = self.n + 1
-        A = poly_values(self.a, n0, N)
-        B = poly_values(self.b, n0, N)
-        try:
-            kz = B.index(0)
-        except ValueError:
-            kz = -1
-        if kz >= 0:
-            self.terminated_at = n0 + kz
-            N = n0 + kz - 1
-            if N < n0:
-                return
-        p, q, p1, q1 = self.p, self.q, self.p1, self.q1
-        i = 0
-        for pt in _grid(n0, N):
-            j = pt - n0 + 1
-            if j - i >= self.threshold:
-                # [[p, p1], [q, q1]] * M(i) ... M(j-1)
-                m00, m01, m10, m11 = _split(A, B, i, j)
-                p, p1 = p * m00 + p1 * m10, p * m01 + p1 * m11
-                q, q1 = q * m00 + q1 * m10, q * m01 + q1 * m11
-            else:
-                for an, bn in zip(A[i:j], B[i:j]):
-                    p, p1 = an * p + bn * p1, p
-                    q, q1 = an * q + bn * q1, q
-            i = j
-            self._sample(pt, A[j - 1], p, q, p1, q1)
-        self.p, self.q, self.p1, self.q1, self.n = p, q, p1, q1, N
+    def _stretch(self, A, B, i, j, p, q, p1, q1):
+        """Long stretches as one matrix product by binary splitting; short ones term by term."""
+        if j - i < self.threshold:
+            return super()._stretch(A, B, i, j, p, q, p1, q1)
+        # [[p, p1], [q, q1]] * M(i) ... M(j-1)
+        m00, m01, m10, m11 = _split(A, B, i, j)
+        return (p * m00 + p1 * m10, q * m00 + q1 * m10, p * m01 + p1 * m11,
+                q * m01 + q1 * m11)
 
 
 def deep_limit(a, b, digits: int, max_depth: int = 10 ** 7):

@@ -135,12 +135,17 @@ class Runner:
         i = 0
         for pt in _grid(n0, N):
             j = pt - n0 + 1
-            for an, bn in zip(A[i:j], B[i:j]):
-                p, p1 = an * p + bn * p1, p
-                q, q1 = an * q + bn * q1, q
+            p, q, p1, q1 = self._stretch(A, B, i, j, p, q, p1, q1)
             i = j
             self._sample(pt, A[j - 1], p, q, p1, q1)
         self.p, self.q, self.p1, self.q1, self.n = p, q, p1, q1, N
+
+    def _stretch(self, A, B, i, j, p, q, p1, q1):
+        """Apply the terms ``A[i:j]``, ``B[i:j]`` to the convergents, one term at a time."""
+        for an, bn in zip(A[i:j], B[i:j]):
+            p, p1 = an * p + bn * p1, p
+            q, q1 = an * q + bn * q1, q
+        return p, q, p1, q1
 
     def _sample(self, n, an, p, q, p1, q1) -> None:
         if q == 0 or q1 == 0:
