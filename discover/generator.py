@@ -198,6 +198,16 @@ class Generator(abc.ABC):
         :class:`discover.errors.SearchFileError` naming the field and the fix on bad input.
         """
 
+    def reject_unknown_fields(self, section: Mapping[str, Any], allowed) -> None:
+        """Raise :class:`discover.errors.SearchFileError` for a ``[generator]`` field not in
+        ``allowed``, naming it and listing the valid ones (call it first in ``configure``)."""
+        from .errors import SearchFileError
+
+        for key in section:
+            if key not in allowed:
+                raise SearchFileError(f"generator.{key}", f"unknown field for kind {self.kind!r}",
+                                      f"use one of: {', '.join(sorted(allowed))}")
+
     def schema(self) -> Mapping[str, str]:
         """Search-file fields this generator accepts, mapped to a one-line description."""
         return {}

@@ -170,10 +170,7 @@ class Generator{{Class}}(Generator):
                 "shard_size": "values of p per shard (default 1000)"}
 
     def configure(self, section, context):
-        for key in section:
-            if key not in ("p_max", "shard_size"):
-                raise SearchFileError(f"generator.{key}", "unknown field for kind '{{name}}'",
-                                      "use p_max or shard_size")
+        self.reject_unknown_fields(section, ("p_max", "shard_size"))
         if not context.targets:
             raise SearchFileError("match.constants", "no target", "add constants = [\\"ln2\\"]")
         p_max = section.get("p_max", 100)

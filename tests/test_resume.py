@@ -84,11 +84,15 @@ def test_sigkill_at_random_moments_then_resume_equals_an_uninterrupted_run(tmp_p
     assert shards[0] == shards[1]                           # no shard recorded twice
 
 
-def test_a_changed_search_is_not_resumed_silently(tmp_path, plugins):
-    data = {"search": {"name": "chg", "kind": "pcf"},
+def _small_search(name: str) -> dict:
+    return {"search": {"name": name, "kind": "pcf"},
             "generator": {"a_degree": 1, "a_range": [1, 3], "b_degree": 2, "b_range": [-2, 2],
                           "shard_size": 100},
             "match": {"constants": ["pi"], "coefficient_bound": 6}}
+
+
+def test_a_changed_search_is_not_resumed_silently(tmp_path, plugins):
+    data = _small_search("chg")
     store = tmp_path / "s.sqlite"
     part = discover.run(data, store=store, workers=1, max_shards=1, plugins=plugins)
     assert part.status == "partial"
@@ -100,10 +104,7 @@ def test_a_changed_search_is_not_resumed_silently(tmp_path, plugins):
 
 
 def test_max_shards_then_resume_completes_the_same_run(tmp_path, plugins):
-    data = {"search": {"name": "part", "kind": "pcf"},
-            "generator": {"a_degree": 1, "a_range": [1, 3], "b_degree": 2, "b_range": [-2, 2],
-                          "shard_size": 100},
-            "match": {"constants": ["pi"], "coefficient_bound": 6}}
+    data = _small_search("part")
     store = tmp_path / "s.sqlite"
     first = discover.run(data, store=store, workers=1, max_shards=2, plugins=plugins)
     second = discover.run(data, store=store, workers=1, plugins=plugins)

@@ -111,10 +111,7 @@ class PCFGenerator(Generator):
         }
 
     def configure(self, section: Mapping[str, Any], context: SearchContext) -> dict:
-        for key in section:
-            if key not in _KEYS:
-                raise SearchFileError(f"generator.{key}", "unknown field for kind 'pcf'",
-                                      f"use one of: {', '.join(sorted(_KEYS))}")
+        self.reject_unknown_fields(section, _KEYS)
         if not context.targets:
             raise SearchFileError("match.constants", "a pcf search needs at least one target",
                                   "add constants = [\"pi\"] to [match]")

@@ -179,10 +179,7 @@ class BBPGenerator(Generator):
         }
 
     def configure(self, section: Mapping[str, Any], context: SearchContext) -> dict:
-        for key in section:
-            if key not in _KEYS:
-                raise SearchFileError(f"generator.{key}", "unknown field for kind 'bbp'",
-                                      f"use one of: {', '.join(sorted(_KEYS))}")
+        self.reject_unknown_fields(section, _KEYS)
         exprs = section.get("expressions", list(context.targets))
         if isinstance(exprs, str):
             exprs = [exprs]
