@@ -68,7 +68,14 @@ def factorial_reduction(g, n: int, kmax: int = 6) -> dict | None:
     return {"k": best[1], "m": best[2], "digits": round(best[0] / math.log(10), 2)}
 
 
-def _limit_value(a, b, limit, depth: int, dps: int):
+def _limit_value(a, b, limit, depth: int, dps: int, limit_digits: float | None = None):
+    """The limit to ``dps`` digits: from ``limit`` (an expression, evaluated at ``dps``, or a
+    number known to ``limit_digits`` digits), or from the convergent at ``2 depth + 10`` when
+    no limit is given or the number is not known to ``dps`` digits (a number good to 140
+    digits would cap ``|p_n/q_n - L|`` at ``10**-140`` and bias delta downwards)."""
+    if limit is not None and not isinstance(limit, str) and limit_digits is not None \
+            and limit_digits < dps:
+        limit = None
     if limit is None:
         p, q, _, _ = convergent_pair(a, b, 2 * depth + 10)
         with mpmath.workdps(dps):
@@ -86,10 +93,11 @@ def _dps_for(a, b, depth: int) -> int:
     return int(2.2 * max(log10_abs(q), 1.0)) + 40
 
 
-def delta_at(a, b, depth: int, limit=None) -> dict:
+def delta_at(a, b, depth: int, limit=None, limit_digits: float | None = None) -> dict:
     """``delta`` at one depth: ``{"delta", "log10_q", "log10_error", "factorial_reduction",
     "gcd_digits"}``. ``limit`` is a value, an expression or None (then a convergent at about
-    twice the depth is used)."""
+    twice the depth is used, also when a numeric ``limit`` is known to fewer than the
+    ``limit_digits`` the computation needs)."""
     p, q, _, _ = convergent_pair(a, b, depth)
     g = gmpy2.gcd(p, q)
     k = factorial_reduction(g, depth)
@@ -98,7 +106,7 @@ def delta_at(a, b, depth: int, limit=None) -> dict:
         pr, qr = -pr, -qr
     lq = log10_abs(qr)
     dps = int(2.2 * max(lq, 1.0)) + 40
-    L = _limit_value(a, b, limit, depth, dps)
+    L = _limit_value(a, b, limit, depth, dps, limit_digits)
     with mpmath.workdps(dps):
         err = abs(mpmath.mpf(int(pr)) / int(qr) - L)
         lerr = float(mpmath.log10(err)) if err else -math.inf
@@ -107,13 +115,14 @@ def delta_at(a, b, depth: int, limit=None) -> dict:
             "gcd_digits": round(log10_abs(g), 2) if g else 0.0, "depth": depth}
 
 
-def dynamics(a, b, depth: int = 300, limit=None, points: int = 10) -> dict:
+def dynamics(a, b, depth: int = 300, limit=None, points: int = 10,
+             limit_digits: float | None = None) -> dict:
     """``delta`` at ``depth``, the convergence rate (digits per term) and a fit of the error
     curve over ``points`` depths between ``depth/8`` and ``depth``."""
     a, b = tuple(int(c) for c in a), tuple(int(c) for c in b)
-    out = delta_at(a, b, depth, limit)
+    out = delta_at(a, b, depth, limit, limit_digits)
     dps = int(2.2 * max(out["log10_q"], 1.0)) + 40 + int(out["gcd_digits"])
-    L = _limit_value(a, b, limit, depth, dps)
+    L = _limit_value(a, b, limit, depth, dps, limit_digits)
     ns = sorted({max(2, int(round(depth / 8 * 8 ** (j / (points - 1))))) for j in range(points)})
     ys = []
     with mpmath.workdps(dps):

@@ -264,7 +264,8 @@ class PCFGenerator(Generator):
             try:
                 from .dynamics import dynamics
                 depth = int(min(max(verdict.depth or 0, 100), 400))
-                dyn = dynamics(candidate.a, candidate.b, depth=depth, limit=claimed, points=6)
+                dyn = dynamics(candidate.a, candidate.b, depth=depth, limit=claimed, points=6,
+                               limit_digits=float(verdict.digits))
                 verdict.extra["delta"] = (round(dyn["delta"], 5)
                                           if math.isfinite(dyn["delta"]) else None)
                 verdict.extra["delta_depth"] = depth
