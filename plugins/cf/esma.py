@@ -149,7 +149,8 @@ def interlaced_pattern(seq, max_period: int = 6, max_prefix: int = 2, max_degree
     polynomial pattern of ``seq[prefix:]`` (each subsequence ``seq[prefix + j::k]`` a polynomial
     in its index), or None. Simplest: smallest ``k``, then shortest prefix.
 
-    >>> interlaced_pattern([2, 1, 2, 1, 1, 4, 1, 1, 6, 1, 1, 8, 1, 1, 10, 1, 1, 12, 1, 1, 14])
+    >>> e_cf = [2] + [x for k in range(1, 10) for x in (1, 2 * k, 1)]    # e = [2; 1, 2, 1, ...]
+    >>> interlaced_pattern(e_cf)
     (1, [[Fraction(1, 1)], [Fraction(2, 1), Fraction(2, 1)], [Fraction(1, 1)]])
     """
     for k in range(1, max_period + 1):
