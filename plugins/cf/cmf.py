@@ -1,0 +1,517 @@
+"""Conservative matrix fields (CMF): walks through a lattice of matrices that yield PCFs.
+
+A CMF in the variables ``x_1 .. x_d`` is one square matrix ``M_i(x)`` of rational functions per
+axis such that walking one step along axis ``i`` and then one along ``j`` gives the same product
+as the other order::
+
+    M_i(x) M_j(x + e_i) = M_j(x) M_i(x + e_j)        for every pair i < j.
+
+(Two variables: ``M_x(x, y) M_y(x + 1, y) = M_y(x, y) M_x(x, y + 1)``.) The product along any
+lattice path then depends only on its end points. A *trajectory* is a direction ``t`` (an
+integer vector) and a start point ``s``; its step matrix ``W(m)`` is the product along the
+path from ``s + m t`` to ``s + (m + 1) t`` (axis by axis; a negative component walks backwards
+with ``M_i(x - e_i)^{-1}``), and the walk is ``W(0) W(1) W(2) ...``.
+
+A 2x2 walk is a PCF in disguise. With ``W(m) = [[A, B], [C, D]]`` and ``P_m = W(0) ... W(m)``,
+the first column ``u_m`` of ``P_m`` satisfies, for ``m >= 1``,
+
+    u_m = alpha(m) u_{m-1} + beta(m) u_{m-2},
+    alpha(m) = A(m) + D(m-1) C(m) / C(m-1),   beta(m) = -det W(m-1) C(m) / C(m-1),
+
+which is the recurrence of the PCF ``a(n) = alpha(n)``, ``b(n) = beta(n)`` (``p_n = a(n) p_{n-1} +
+b(n) p_{n-2}``). :func:`walk_to_pcf` clears denominators with an equivalence transformation
+(``a -> c a``, ``b -> c(n) c(n-1) b``), makes the coefficients integers, shifts the index past
+the positive integer roots of ``b`` (where the walk would look like a terminating fraction), and
+returns the canonical form of :mod:`discover_plugins.cf.canonical` (which removes the factors
+the transformation and the field put in). Walking Apery's zeta(3) field along the diagonal gives
+back Apery's PCF:
+
+>>> from discover_plugins.cf.cmf import load_cmf
+>>> z3 = load_cmf("zeta3")
+>>> z3.pcf((1, 1)).pcf
+PCF(a=[34, 51, 27, 5], b=[-1, 0, 0, 0, 0, 0, 0])
+
+Known fields live in ``corpora/cmfs.toml``; entries are parsed by the whitelist parser of
+:mod:`discover.safeexpr` (never evaluated as Python). A field that is not conservative is
+refused, with the first offending pair of axes and the difference of the two products.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import tomllib
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import reduce
+from typing import Any, Iterable, Mapping, Sequence
+
+import gmpy2
+import mpmath
+import sympy
+
+from discover.errors import DiscoverError, ExpressionError
+from discover.safeexpr import parse
+
+from .pcf import PCF
+
+__all__ = ["CMF", "NotConservativeError", "Trajectory", "load_cmf", "known_cmfs",
+           "read_cmf_file", "walk_to_pcf", "directions_up_to", "walk"]
+
+_M = sympy.Symbol("m")
+_N = sympy.Symbol("n")
+#: Largest |coefficient| a reduced PCF may have to be screened by the int64 kernels.
+INT64_SAFE = 2 ** 62
+
+
+class NotConservativeError(DiscoverError):
+    """The matrices of a field do not satisfy the conservation condition for some pair of axes."""
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """The PCF of one trajectory of a field, with what it took to get there."""
+
+    cmf: str
+    direction: tuple[int, ...]
+    start: tuple[int, ...]
+    pcf: PCF                       # canonical form
+    raw: PCF                       # after clearing denominators and shifting, before canonical
+    shift: int                     # raw a(n) = alpha(n + shift) * (clearing factor)
+    moebius: tuple                 # value(raw) = moebius(value(pcf)), from the canonical form
+    step: list = field(default_factory=list)   # W(m) as strings, row by row
+
+    def to_json(self) -> dict:
+        return {"cmf": self.cmf, "direction": list(self.direction), "start": list(self.start),
+                "a": list(self.pcf.a), "b": list(self.pcf.b), "raw_a": list(self.raw.a),
+                "raw_b": list(self.raw.b), "shift": self.shift,
+                "moebius": [list(r) for r in self.moebius], "step_matrix": self.step}
+
+
+def _rational_function(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], where: str):
+    expr = sympy.cancel(sympy.sympify(expr))
+    extra = expr.free_symbols - set(symbols)
+    if extra:
+        raise DiscoverError(f"{where}: unknown variable(s) {sorted(map(str, extra))}; a field's "
+                            f"entries may use only its axes {[str(s) for s in symbols]}")
+    num, den = sympy.fraction(expr)
+    for part in (num, den):
+        if not part.is_polynomial(*symbols) or not all(
+                c.is_rational for c in sympy.Poly(part, *symbols).coeffs()):
+            raise DiscoverError(f"{where}: {expr} is not a rational function with rational "
+                                f"coefficients in {[str(s) for s in symbols]}")
+    if den == 0:
+        raise DiscoverError(f"{where}: division by zero")
+    return expr
+
+
+class CMF:
+    """A conservative matrix field: one square matrix of rational functions per axis.
+
+    Parameters
+    ----------
+    matrices:
+        ``{axis name: matrix}``; a matrix is a list of rows whose entries are strings (parsed
+        with the whitelist parser, e.g. ``"x^3 + (x+1)^3"``), integers or sympy expressions,
+        or a ``sympy.Matrix``.
+    name, constants, description:
+        Label, corpus constants its walks are expected to reach, and a sentence.
+    check:
+        Verify the conservation condition symbolically (default); a failure raises
+        :class:`NotConservativeError` naming the pair of axes.
+
+    >>> e = CMF({"x": [["1", "-y-1"], ["-1", "x+y+2"]], "y": [["0", "-y-1"], ["-1", "x+y+1"]]})
+    >>> e.axes, e.size
+    (('x', 'y'), 2)
+    >>> CMF({"x": [["x", "1"], ["1", "0"]], "y": [["y", "1"], ["1", "0"]]})
+    ... # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ...
+    NotConservativeError: the matrices of axes x and y are not conservative: M_x(x, y) M_y(x+1, y) - M_y(x, y) M_x(x, y+1) = Matrix([[0, x - y], [-x + y, 0]]) (it must be the zero matrix)
+    """
+
+    def __init__(self, matrices: Mapping[str, Any], *, name: str = "", constants: Iterable[str] = (),
+                 description: str = "", check: bool = True):
+        if not isinstance(matrices, Mapping) or not matrices:
+            raise DiscoverError(f"CMF {name or ''}: field 'matrices' must map each axis name to a "
+                                "matrix, e.g. {x = [[...], [...]], y = [[...], [...]]}".strip())
+        self.name = name or "cmf"
+        self.constants = tuple(constants)
+        self.description = description
+        self.axes = tuple(str(a) for a in matrices)
+        for a in self.axes:
+            if not a.isidentifier() or a in ("m", "n", "E", "pi"):
+                raise DiscoverError(f"CMF {self.name}: axis name {a!r} is not allowed; use plain "
+                                    "names such as x, y, z (m, n, E, pi are reserved)")
+        self.symbols = tuple(sympy.Symbol(a) for a in self.axes)
+        table = dict(zip(self.axes, self.symbols))
+        self.matrices: dict[str, sympy.Matrix] = {}
+        size = None
+        for axis, rows in matrices.items():
+            where = f"CMF {self.name}: matrices.{axis}"
+            if isinstance(rows, sympy.MatrixBase):
+                rows = rows.tolist()
+            if (not isinstance(rows, (list, tuple)) or not rows
+                    or not all(isinstance(r, (list, tuple)) and len(r) == len(rows) for r in rows)):
+                raise DiscoverError(f"{where}: expected a square matrix as a list of rows, e.g. "
+                                    "[[\"0\", \"-x^3\"], [\"(x+1)^3\", \"x+y\"]]")
+            if size is None:
+                size = len(rows)
+            elif len(rows) != size:
+                raise DiscoverError(f"{where}: is {len(rows)}x{len(rows)} but the other axes "
+                                    f"are {size}x{size}; all matrices must have one size")
+            entries = []
+            for i, row in enumerate(rows):
+                out_row = []
+                for j, entry in enumerate(row):
+                    at = f"{where}[{i}][{j}]"
+                    if isinstance(entry, str):
+                        try:
+                            expr = parse(entry, names=self.axes).to_sympy(table)
+                        except ExpressionError as err:
+                            raise DiscoverError(f"{at}: {err}") from err
+                    elif isinstance(entry, bool):
+                        raise DiscoverError(f"{at}: expected a number or an expression, got "
+                                            f"{entry!r}")
+                    elif isinstance(entry, (int, Fraction, sympy.Expr)):
+                        expr = sympy.sympify(entry) if not isinstance(entry, Fraction) else \
+                            sympy.Rational(entry.numerator, entry.denominator)
+                    else:
+                        raise DiscoverError(f"{at}: expected a string, an integer or a sympy "
+                                            f"expression, got {type(entry).__name__}")
+                    out_row.append(_rational_function(expr, self.symbols, at))
+                entries.append(out_row)
+            mat = sympy.Matrix(entries)
+            if sympy.cancel(mat.det()) == 0:
+                raise DiscoverError(f"{where}: the matrix is singular for every point (det = 0); "
+                                    "a walk through it carries no information")
+            self.matrices[axis] = mat
+        self.size = size
+        if check:
+            self.check()
+
+    # -- conservation ---------------------------------------------------------------------
+    def _shifted(self, axis: str, by: Mapping[str, int]) -> sympy.Matrix:
+        subs = {s: s + by.get(a, 0) for a, s in zip(self.axes, self.symbols)}
+        return self.matrices[axis].subs(subs, simultaneous=True)
+
+    def violations(self) -> list[tuple[str, str, sympy.Matrix]]:
+        """Pairs of axes ``(i, j)`` whose two paths around a unit square differ, with
+        ``M_i(x) M_j(x + e_i) - M_j(x) M_i(x + e_j)`` (cancelled)."""
+        bad = []
+        for i, j in itertools.combinations(self.axes, 2):
+            lhs = self.matrices[i] * self._shifted(j, {i: 1})
+            rhs = self.matrices[j] * self._shifted(i, {j: 1})
+            diff = (lhs - rhs).applyfunc(lambda e: sympy.factor(sympy.cancel(e)))
+            if any(e != 0 for e in diff):
+                bad.append((i, j, diff))
+        return bad
+
+    def check(self) -> None:
+        """Raise :class:`NotConservativeError` unless every pair of axes is conservative."""
+        bad = self.violations()
+        if bad:
+            i, j, diff = bad[0]
+            point = ", ".join(self.axes)
+            shifted_i = ", ".join(f"{a}+1" if a == i else a for a in self.axes)
+            shifted_j = ", ".join(f"{a}+1" if a == j else a for a in self.axes)
+            more = f"; {len(bad) - 1} more pair(s) fail" if len(bad) > 1 else ""
+            raise NotConservativeError(
+                f"the matrices of axes {i} and {j} are not conservative: M_{i}({point}) "
+                f"M_{j}({shifted_i}) - M_{j}({point}) M_{i}({shifted_j}) = {diff} (it must be "
+                f"the zero matrix){more}")
+
+    # -- trajectories ---------------------------------------------------------------------
+    def _check_point(self, values, what: str) -> tuple[int, ...]:
+        try:
+            out = tuple(int(v) for v in values)
+        except (TypeError, ValueError):
+            raise DiscoverError(f"{what} must be {len(self.axes)} integers (one per axis "
+                                f"{', '.join(self.axes)}), got {values!r}") from None
+        if len(out) != len(self.axes) or any(isinstance(v, bool) for v in values):
+            raise DiscoverError(f"{what} must be {len(self.axes)} integers (one per axis "
+                                f"{', '.join(self.axes)}), e.g. {','.join(['1'] * len(self.axes))}; "
+                                f"got {values!r}")
+        return out
+
+    def step_matrix(self, direction: Sequence[int], start: Sequence[int] | None = None) -> sympy.Matrix:
+        """``W(m)``, the product from ``start + m t`` to ``start + (m+1) t``, as a matrix of
+        rational functions of ``m`` (axis by axis in the order of :attr:`axes`)."""
+        t = self._check_point(direction, "direction")
+        if not any(t):
+            raise DiscoverError("direction must not be the zero vector; e.g. --direction "
+                                + ",".join(["1"] * len(self.axes)))
+        s = self._check_point(start if start is not None else [1] * len(self.axes), "start")
+        pos = [s[k] + t[k] * _M for k in range(len(self.axes))]
+        W = sympy.eye(self.size)
+        for k, axis in enumerate(self.axes):
+            step = 1 if t[k] > 0 else -1
+            for _ in range(abs(t[k])):
+                if step > 0:
+                    point = dict(zip(self.symbols, pos))
+                    W = W * self.matrices[axis].subs(point, simultaneous=True)
+                    pos[k] = pos[k] + 1
+                else:
+                    pos[k] = pos[k] - 1
+                    point = dict(zip(self.symbols, pos))
+                    W = W * self.matrices[axis].subs(point, simultaneous=True).inv()
+        return W.applyfunc(lambda e: sympy.factor(sympy.cancel(e)))
+
+    def walk(self, direction: Sequence[int], start: Sequence[int] | None, depth: int):
+        """The exact product ``W(0) W(1) ... W(depth-1)`` as a list of rows of Fractions,
+        from the field's own matrices (no reduction to a PCF): an independent oracle for
+        :meth:`pcf`."""
+        W = self.step_matrix(direction, start)
+        entries = [[_univariate(e) for e in row] for row in W.tolist()]
+        P = [[gmpy2.mpq(int(i == j)) for j in range(self.size)] for i in range(self.size)]
+        for m in range(depth):
+            Wm = [[_eval_ratfun(e, m) for e in row] for row in entries]
+            P = [[sum((P[i][k] * Wm[k][j] for k in range(self.size)), gmpy2.mpq(0))
+                  for j in range(self.size)] for i in range(self.size)]
+        return [[Fraction(int(x.numerator), int(x.denominator)) for x in row] for row in P]
+
+    def pcf(self, direction: Sequence[int], start: Sequence[int] | None = None) -> Trajectory:
+        """The PCF of a trajectory (2x2 fields): see the module docstring."""
+        if self.size != 2:
+            raise DiscoverError(f"CMF {self.name} has {self.size}x{self.size} matrices; only 2x2 "
+                                "walks reduce to a polynomial continued fraction")
+        s = self._check_point(start if start is not None else [1] * len(self.axes), "start")
+        t = self._check_point(direction, "direction")
+        W = self.step_matrix(t, s)
+        raw, shift = walk_to_pcf(W, _M)
+        canon, moeb = raw.canonical()
+        return Trajectory(cmf=self.name, direction=t, start=s, pcf=canon, raw=raw, shift=shift,
+                          moebius=moeb, step=[[str(e) for e in row] for row in W.tolist()])
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "axes": list(self.axes), "constants": list(self.constants),
+                "description": self.description,
+                "matrices": {a: [[str(e) for e in row] for row in M.tolist()]
+                             for a, M in self.matrices.items()}}
+
+    def __repr__(self) -> str:
+        return f"CMF({self.name!r}, axes={self.axes}, size={self.size})"
+
+
+# -- reduction of a 2x2 walk to a PCF ------------------------------------------------------
+def _univariate(expr):
+    """``(numerator coefficients, denominator coefficients)`` as Fractions, highest first."""
+    num, den = sympy.fraction(sympy.cancel(expr))
+    return ([Fraction(int(c.p), int(c.q)) for c in sympy.Poly(num, _M).all_coeffs()],
+            [Fraction(int(c.p), int(c.q)) for c in sympy.Poly(den, _M).all_coeffs()])
+
+
+def _horner(coeffs, x):
+    v = gmpy2.mpq(0)
+    for c in coeffs:
+        v = v * x + gmpy2.mpq(c.numerator, c.denominator)
+    return v
+
+
+def _eval_ratfun(nd, m: int):
+    num, den = nd
+    d = _horner(den, m)
+    if d == 0:
+        raise DiscoverError(f"the walk passes through a pole of the field at step m = {m}; "
+                            "choose another start point")
+    return _horner(num, m) / d
+
+
+def _integer_roots(coeffs: Sequence[int]) -> list[int]:
+    poly = sympy.Poly(list(coeffs), _N)
+    if poly.is_zero:
+        return []
+    return sorted(int(r) for r in sympy.roots(poly, filter="Z").keys())
+
+
+def walk_to_pcf(W: sympy.Matrix, m: sympy.Symbol = _M) -> tuple[PCF, int]:
+    """``(PCF, shift)`` of the walk ``W(0) W(1) ...`` of a 2x2 matrix of rational functions
+    of ``m``: ``a(n) = c(n+s) alpha(n+s)``, ``b(n) = c(n+s) c(n+s-1) beta(n+s)`` scaled to
+    integers, with ``s = shift`` the smallest shift that leaves no integer root of ``b`` (or
+    pole) at ``n >= 1``.
+
+    >>> import sympy
+    >>> m = sympy.Symbol("m")
+    >>> walk_to_pcf(sympy.Matrix([[0, m**2], [1, 2*m + 1]]), m)   # b(1) = 0: shifted once
+    (PCF(a=[2, 1], b=[1, 0, 0]), 1)
+    """
+    A, B, C, D = (sympy.cancel(e) for e in (W[0, 0], W[0, 1], W[1, 0], W[1, 1]))
+    if C == 0:
+        if B == 0:
+            raise DiscoverError("this trajectory's step matrix is diagonal: the walk has no "
+                                "continued fraction (choose another direction)")
+        # conjugate by the swap [[0, 1], [1, 0]]: values change by a Moebius map only
+        A, B, C, D = D, C, B, A
+    det = sympy.cancel(A * D - B * C)
+    if det == 0:
+        raise DiscoverError("this trajectory's step matrix is singular for every step")
+    alpha = sympy.cancel(A + D.subs(m, m - 1) * C / C.subs(m, m - 1))
+    beta = sympy.cancel(-det.subs(m, m - 1) * C / C.subs(m, m - 1))
+    if beta == 0:
+        raise DiscoverError("this trajectory gives b(n) = 0: a finite (rational) walk")
+    den_a = sympy.fraction(alpha)[1]
+    den_b = sympy.fraction(beta)[1]
+    c = sympy.lcm(sympy.Poly(den_a, m), sympy.Poly(den_b, m)).as_expr()
+    a_expr = sympy.cancel(c * alpha)
+    b_expr = sympy.cancel(c * c.subs(m, m - 1) * beta)
+    a_poly = sympy.Poly(a_expr, m)
+    b_poly = sympy.Poly(b_expr, m)
+    # integer coefficients: a -> g a, b -> g^2 b
+    dens = [sympy.Rational(x).q for x in a_poly.all_coeffs() + b_poly.all_coeffs()]
+    g = reduce(math.lcm, dens, 1)
+    a_int = [int(x * g) for x in a_poly.all_coeffs()]
+    b_int = [int(x * g * g) for x in b_poly.all_coeffs()]
+    # shift past every positive integer root of b and of the clearing factor (poles)
+    bad = [r for r in _integer_roots(b_int) if r >= 1]
+    c_poly = sympy.Poly(c, m)
+    if c_poly.degree() > 0:
+        bad += [r for r in sympy.roots(c_poly, filter="Z") if r >= 0]
+    shift = int(max(bad)) if bad else 0
+    if shift:
+        from .canonical import shift_poly
+        a_int, b_int = list(shift_poly(a_int, shift)), list(shift_poly(b_int, shift))
+    return PCF(a_int, b_int), shift
+
+
+def directions_up_to(dim: int, max_step: int, negative: bool = False) -> list[tuple[int, ...]]:
+    """Primitive integer directions with components in ``[0, max_step]`` (or
+    ``[-max_step, max_step]`` with ``negative``), shortest first.
+
+    >>> directions_up_to(2, 2)
+    [(0, 1), (1, 0), (1, 1), (1, 2), (2, 1)]
+    """
+    lo = -max_step if negative else 0
+    out = []
+    for t in itertools.product(range(lo, max_step + 1), repeat=dim):
+        if any(t) and reduce(math.gcd, (abs(x) for x in t)) == 1:
+            out.append(t)
+    return sorted(out, key=lambda t: (sum(abs(x) for x in t), t))
+
+
+# -- the corpus ------------------------------------------------------------------------------
+def read_cmf_file(path) -> dict[str, CMF]:
+    """Read a TOML file of fields (the format of ``corpora/cmfs.toml``)::
+
+        [zeta3]
+        description = "..."
+        constants = ["zeta3"]
+        [zeta3.matrices]
+        x = [["0", "-x^3"], ["(x+1)^3", "..."]]
+        y = [[...], [...]]
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise DiscoverError(f"{path}: cannot read the CMF file ({err})") from err
+    out = {}
+    for name, entry in data.items():
+        if not isinstance(entry, dict) or "matrices" not in entry:
+            raise DiscoverError(f"{path}: field '{name}.matrices' missing: each field is a table "
+                                f"[{name}] with a sub-table [{name}.matrices] (one matrix per axis)")
+        unknown = set(entry) - {"matrices", "constants", "description"}
+        if unknown:
+            raise DiscoverError(f"{path}: field '{name}.{sorted(unknown)[0]}' is unknown; use "
+                                "matrices, constants, description")
+        consts = entry.get("constants", [])
+        if not isinstance(consts, list) or not all(isinstance(c, str) for c in consts):
+            raise DiscoverError(f"{path}: field '{name}.constants' must be a list of corpus names")
+        try:
+            out[name] = CMF(entry["matrices"], name=name, constants=consts,
+                            description=str(entry.get("description", "")))
+        except NotConservativeError as err:
+            raise NotConservativeError(f"{path}: field {name}: {err}") from err
+        except DiscoverError as err:
+            raise DiscoverError(f"{path}: {err}") from err
+    return out
+
+
+_KNOWN: dict[str, CMF] | None = None
+
+
+def known_cmfs() -> dict[str, CMF]:
+    """The fields of ``corpora/cmfs.toml`` (checked once per process)."""
+    global _KNOWN
+    if _KNOWN is None:
+        from discover_corpora import path as corpus_path
+        _KNOWN = read_cmf_file(corpus_path("cmfs.toml"))
+    return _KNOWN
+
+
+def load_cmf(name: str, path=None) -> CMF:
+    """A field by name, from ``path`` (a TOML file) or the corpus."""
+    fields = read_cmf_file(path) if path else known_cmfs()
+    if name not in fields:
+        where = str(path) if path else "corpora/cmfs.toml"
+        raise DiscoverError(f"no conservative matrix field {name!r} in {where}; known: "
+                            f"{', '.join(sorted(fields))}")
+    return fields[name]
+
+
+def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | None = None, *,
+         digits: int = 100, path=None, constants: Sequence[str] | None = None) -> dict:
+    """Reduce one trajectory to a PCF, identify its limit and verify it: the data behind
+    ``discover cmf walk``.
+
+    Returns :meth:`Trajectory.to_json` plus ``limit`` (30 digits, or None), ``expression``
+    (closed form in the field's constants, or None), ``digits`` (verified digits, or the digits
+    the convergents reached), ``verified``, ``delta``, ``convergence_rate`` and ``reason``.
+    The limit is identified with PSLQ from ``digits + 20`` digits of exact convergents and then
+    verified to ``digits`` digits against the closed form evaluated independently.
+
+    >>> r = walk("zeta3", (1, 1))
+    >>> r["a"], r["b"], r["expression"], r["verified"]
+    ([34, 51, 27, 5], [-1, 0, 0, 0, 0, 0, 0], '6/zeta3', True)
+    """
+    from discover.constants import default_registry
+    from discover.errors import VerificationError
+    from discover.identify import identify
+
+    from .dynamics import dynamics
+
+    if isinstance(field, str):
+        field = load_cmf(field, path)
+    tr = field.pcf(direction, start)
+    out = tr.to_json()
+    out.update(limit=None, expression=None, digits=0.0, verified=False, delta=None,
+               convergence_rate=None, reason="")
+    registry = default_registry()
+    names = list(constants if constants is not None else field.constants) or registry.names()
+    try:
+        value = tr.pcf.limit(digits + 20)
+    except VerificationError as err:
+        # slowly converging walk: a conjecture from Richardson extrapolation, never a verdict
+        out["reason"] = f"the limit could not be computed to {digits + 20} digits: {err}"
+        try:
+            value, extra_digits = tr.pcf.extrapolated_limit()
+        except Exception:
+            return out
+        if not extra_digits or extra_digits < 15:
+            return out
+        extra_digits = int(extra_digits)
+        out["limit"] = mpmath.nstr(value, min(30, extra_digits))
+        found = identify(mpmath.nstr(value, extra_digits), constants=names, registry=registry)
+        if found is not None:
+            out["expression"] = found.expression
+            out["digits"] = float(extra_digits)
+            out["reason"] += (f"; Richardson extrapolation agrees with {found.expression} to "
+                              f"about {extra_digits} digits (a conjecture, not verified)")
+        return out
+    out["limit"] = mpmath.nstr(value, 30)
+    found = identify(value, constants=names, digits=digits + 20, registry=registry)
+    if found is None:
+        out["reason"] = (f"no closed form in {', '.join(names)} (PSLQ at {digits + 20} digits, "
+                         "coefficients up to 10^6)")
+        return out
+    out["expression"] = found.expression
+    claimed = registry.evaluate(found.expression, digits + 40)
+    verdict = tr.pcf.verify(claimed, digits=digits)
+    out["digits"] = round(float(verdict.digits), 1)
+    out["verified"] = bool(verdict.equal)
+    out["convergence_rate"] = verdict.convergence_rate
+    out["reason"] = verdict.reason
+    if verdict.equal:
+        dyn = dynamics(tr.pcf.a, tr.pcf.b, depth=int(min(max(verdict.depth or 0, 100), 400)),
+                       limit=claimed, points=6, limit_digits=float(verdict.digits))
+        out["delta"] = round(dyn["delta"], 5) if math.isfinite(dyn["delta"]) else None
+    return out

@@ -1,0 +1,259 @@
+"""The ``cmf`` generator: walk a conservative matrix field along many trajectories.
+
+Every trajectory (direction, start point) of a 2x2 field is reduced to a PCF
+(:meth:`discover_plugins.cf.cmf.CMF.pcf`); the PCFs then go through the same tiers as the
+``pcf`` generator (float64 screen, Moebius match, double-double, exact verification,
+identification). A discovery's provenance keeps the field, the direction, the start point and
+the PCF before reduction (the ``cmf`` attribute of the candidate node).
+
+Search-file parameters (``[generator]`` table):
+
+``cmf``
+    Name of a field in ``corpora/cmfs.toml`` (``discover cmf list``), or a label for the
+    inline ``[generator.matrices]`` table (one matrix of strings per axis, as in the corpus).
+``directions``
+    Explicit directions, e.g. ``[[1, 1], [1, 2]]``; or ``max_step`` (default 2): every
+    primitive direction with components in ``[0, max_step]`` (``[-max_step, max_step]`` with
+    ``negative = true``).
+``starts``
+    Start points, e.g. ``[[1, 1], [2, 1]]`` (default: the point with every coordinate 1).
+``depth``, ``refine_depth``
+    Terms of the float64 screen (default 200) and of the double-double refinement (1000).
+``shard_size``
+    Trajectories per shard (default 4): reducing a trajectory takes sympy time, not kernel time.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+from discover import Batch, SearchContext, SearchFileError, Shard
+from discover.errors import DiscoverError
+
+from .cmf import CMF, INT64_SAFE, directions_up_to, known_cmfs
+from .generator import PCFGenerator, _int_field
+from .kernels import eval_pcf_dd, eval_pcf_f64
+from .pcf import PCF
+
+__all__ = ["CMFGenerator", "TrajectoryPCF"]
+
+_ID_DIGITS = 60
+_ID_MAX_COEFF = 10 ** 8
+_KEYS = {"cmf", "matrices", "directions", "max_step", "negative", "starts", "depth",
+         "refine_depth", "shard_size"}
+
+
+class TrajectoryPCF(PCF):
+    """A PCF that remembers the field trajectory it came from (``origin``)."""
+
+    __slots__ = ("_origin",)
+
+    def __init__(self, a, b, origin: Mapping[str, Any]):
+        object.__setattr__(self, "_origin", dict(origin))
+        super().__init__(a, b)
+
+    @property
+    def origin(self) -> dict:
+        return dict(self._origin)
+
+    def __reduce__(self):
+        return (TrajectoryPCF, (list(self.a), list(self.b), self._origin))
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), "cmf": dict(self._origin)}
+
+
+def _points(section, name: str, dim: int, example: str) -> list[list[int]]:
+    value = section[name]
+    if (not isinstance(value, list) or not value or not all(
+            isinstance(p, list) and len(p) == dim
+            and all(isinstance(x, int) and not isinstance(x, bool) for x in p) for p in value)):
+        raise SearchFileError(f"generator.{name}", f"expected a list of points with {dim} integers "
+                              f"each, got {value!r}", f"write e.g. {name} = {example}")
+    return [list(p) for p in value]
+
+
+class CMFGenerator(PCFGenerator):
+    """Trajectories of a conservative matrix field, reduced to PCFs and matched like them."""
+
+    kind = "cmf"
+    description = ("trajectories of conservative matrix fields, reduced to PCFs and matched "
+                   "against Moebius transforms of constants")
+    # a trajectory's candidate is a PCF: `discover verify --a ... --b ...` stays with ``pcf``
+    fields: dict = {}
+    candidate_type = None
+
+    def schema(self) -> Mapping[str, str]:
+        return {
+            "cmf": "name of a field in corpora/cmfs.toml (discover cmf list), or a label for "
+                   "an inline [generator.matrices] table",
+            "matrices": "optional inline field: one matrix (list of rows of strings) per axis",
+            "directions / max_step": "explicit directions [[1, 1], ...], or every primitive "
+                                     "direction with components up to max_step (default 2)",
+            "negative": "with max_step: allow negative components (default false)",
+            "starts": "start points [[1, 1], ...] (default: all ones)",
+            "depth": "terms of the float64 screen (default 200)",
+            "refine_depth": "terms of the double-double refinement (default 1000)",
+            "shard_size": "trajectories per shard (default 4)",
+        }
+
+    def configure(self, section: Mapping[str, Any], context: SearchContext) -> dict:
+        self.reject_unknown_fields(section, _KEYS)
+        if not context.targets:
+            raise SearchFileError("match.constants", "a cmf search needs at least one target",
+                                  "add constants = [\"zeta3\"] to [match]")
+        name = section.get("cmf")
+        if not isinstance(name, str) or not name:
+            raise SearchFileError("generator.cmf", f"expected a field name, got {name!r}",
+                                  "write cmf = \"zeta3\" (see `discover cmf list`)")
+        inline = section.get("matrices")
+        try:
+            if inline is not None:
+                field = CMF(inline, name=name)
+            else:
+                fields = known_cmfs()
+                if name not in fields:
+                    raise SearchFileError("generator.cmf", f"no field {name!r} in the corpus",
+                                          f"use one of {', '.join(sorted(fields))} or give "
+                                          "[generator.matrices]")
+                field = fields[name]
+        except SearchFileError:
+            raise
+        except DiscoverError as err:
+            raise SearchFileError("generator.matrices", str(err),
+                                  "fix the matrices so that both paths around every unit "
+                                  "square give the same product") from err
+        if field.size != 2:
+            raise SearchFileError("generator.matrices", f"{field.size}x{field.size} matrices",
+                                  "a cmf search walks 2x2 fields (their walks are PCFs)")
+        dim = len(field.axes)
+        if "directions" in section and "max_step" in section:
+            raise SearchFileError("generator.directions", "both directions and max_step are given",
+                                  "keep only one of them")
+        if "directions" in section:
+            directions = _points(section, "directions", dim, str([[1] * dim]))
+            if any(not any(d) for d in directions):
+                raise SearchFileError("generator.directions", "contains the zero vector",
+                                      "remove it; every direction needs a nonzero component")
+        else:
+            step = _int_field(section, "max_step", 2, 1, 6)
+            negative = section.get("negative", False)
+            if not isinstance(negative, bool):
+                raise SearchFileError("generator.negative", f"expected true or false, got "
+                                      f"{negative!r}", "write negative = false")
+            directions = [list(d) for d in directions_up_to(dim, step, negative)]
+        starts = (_points(section, "starts", dim, str([[1] * dim])) if "starts" in section
+                  else [[1] * dim])
+        return {
+            "cmf": field.to_json(), "directions": directions, "starts": starts,
+            "depth": _int_field(section, "depth", 200, 10, 100000),
+            "refine_depth": _int_field(section, "refine_depth", 1000, 20, 1000000),
+            "shard_size": _int_field(section, "shard_size", 4, 1, 10000),
+        }
+
+    @staticmethod
+    def _trajectories(params) -> list[tuple[list[int], list[int]]]:
+        return [(d, s) for s in params["starts"] for d in params["directions"]]
+
+    def shards(self, params) -> list[Shard]:
+        size = len(self._trajectories(params))
+        step = params["shard_size"]
+        total = max(1, math.ceil(size / step))
+        return [Shard(index=i, total=total, spec={"start": i * step,
+                                                  "stop": min(size, (i + 1) * step)},
+                      size=min(size, (i + 1) * step) - i * step) for i in range(total)]
+
+    @staticmethod
+    def _field(params, context: SearchContext) -> CMF:
+        spec = params["cmf"]
+        key = ("cmf-field", spec["name"], repr(spec["matrices"]))
+        if key not in context.cache:
+            context.cache[key] = CMF(spec["matrices"], name=spec["name"],
+                                     constants=spec.get("constants", ()))
+        return context.cache[key]
+
+    def prepare(self, params, context: SearchContext) -> None:
+        self._field(params, context)
+        for name in context.targets:
+            self._table(name, context)
+        one = np.ones((1, 2), dtype=np.int64)
+        eval_pcf_f64(one, one, 10)
+        eval_pcf_dd(one, one, 10)
+
+    def propose(self, params, shard: Shard, context: SearchContext) -> Iterator[Batch]:
+        field = self._field(params, context)
+        found, origins = [], {}
+        for d, s in self._trajectories(params)[shard.spec["start"]:shard.spec["stop"]]:
+            try:
+                tr = field.pcf(d, s)
+            except DiscoverError:
+                continue            # degenerate trajectory (diagonal, singular, pole)
+            a, b = tr.pcf.a, tr.pcf.b
+            if max(abs(c) for c in a + b) >= INT64_SAFE:
+                continue
+            origin = {"name": field.name, "direction": list(d), "start": list(s),
+                      "raw_a": list(tr.raw.a), "raw_b": list(tr.raw.b), "shift": tr.shift,
+                      "moebius": [list(r) for r in tr.moebius]}
+            if (a, b) not in origins:
+                origins[(a, b)] = origin
+                found.append((a, b))
+        if not found:
+            return
+        na = max(len(a) for a, _ in found)
+        nb = max(len(b) for _, b in found)
+        A = np.zeros((len(found), na), dtype=np.int64)
+        B = np.zeros((len(found), nb), dtype=np.int64)
+        for i, (a, b) in enumerate(found):
+            A[i, na - len(a):] = a
+            B[i, nb - len(b):] = b
+        yield Batch(params=np.concatenate([A, B], axis=1),
+                    meta={"da": na - 1, "db": nb - 1, "start": shard.spec["start"],
+                          "origins": origins})
+
+    def to_json(self, candidate: PCF) -> dict:
+        out = super().to_json(candidate)
+        if isinstance(candidate, TrajectoryPCF):
+            out["cmf"] = candidate.origin
+        return out
+
+    def select(self, params, batch, evaluation, representatives, inverse, context):
+        """Identify each converged representative by PSLQ at ``_ID_DIGITS`` digits (Moebius of
+        one target constant, coefficients up to ``_ID_MAX_COEFF``): walks of a field reach
+        Moebius transforms whose coefficients grow with the trajectory, far beyond what a
+        Moebius table can hold. The identification is only a hint; verification decides."""
+        from discover import Hit, Target, Tier
+        from discover.errors import VerificationError
+        from discover.identify import identify
+
+        origins = batch.meta["origins"]
+        A, B = self._split(batch)
+        hits = []
+        for r in representatives.tolist():
+            if not evaluation.ok[r]:
+                continue
+            pcf = PCF(A[r].tolist(), B[r].tolist())
+            try:
+                value = pcf.limit(_ID_DIGITS, max_depth=4000)
+            except VerificationError:
+                continue            # converges too slowly to identify here
+            found = identify(value, constants=context.targets, digits=_ID_DIGITS,
+                             registry=context.constants, max_coeff=_ID_MAX_COEFF)
+            if found is None or found.method != "moebius":
+                continue            # unidentified, rational, or a mix of several constants
+            r0, r1, r2, r3 = found.relation
+            transform = (-r2, -r3, r0, r1)      # x = -(r2 + r3 K) / (r0 + r1 K)
+            v = float(evaluation.values[r])
+            k = context.constants.get(found.constants[0]).float()
+            t = (transform[0] + transform[1] * k) / (transform[2] + transform[3] * k)
+            rel = abs(v - t) / max(abs(t), 1e-300)
+            hits.append(Hit(
+                candidate=TrajectoryPCF(list(pcf.a), list(pcf.b), origins[(pcf.a, pcf.b)]),
+                target=Target(found.constants[0], transform),
+                tiers=[Tier("float64", 15.9, depth=params["depth"], value=repr(v),
+                            digits=round(-math.log10(rel), 2) if rel > 0 else 16.0,
+                            detail={"error_estimate": float(evaluation.error[r]),
+                                    "pslq_digits": found.digits})]))
+        return hits
