@@ -1,4 +1,4 @@
-"""Command-line verbs of the continued-fraction plugin: ``discover esma``."""
+"""Command-line verbs of the continued-fraction plugin: ``discover esma``, ``discover cluster``."""
 
 from __future__ import annotations
 
@@ -77,3 +77,92 @@ def add_commands(subparsers) -> None:
     p.add_argument("--digits", type=int, default=100, help="digits to verify (default 100)")
     p.add_argument("--json", action="store_true", help="print the conjectures as JSON")
     p.set_defaults(func=_esma)
+    _add_cluster(subparsers)
+
+
+def _cluster(args) -> int:
+    from discover.store import default_store_path
+
+    from .cluster import cluster
+
+    store = args.store if args.store is not None else default_store_path()
+    result = cluster(store, run=args.run, digits=args.digits, new_members=args.new,
+                     rate_tol=args.rate_tol, delta_tol=args.delta_tol,
+                     metrics="stored" if args.stored_metrics else "recompute")
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    _print_clusters(result)
+    return 0
+
+
+def _print_clusters(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    fams = result["families"]
+    tried = sum(f["tried_new"] for f in fams)
+    ok = sum(f["verified_new"] for f in fams)
+    con.print(f"{result['store']}: {result['members']} pcf discoveries, "
+              f"{len(result['clusters'])} clusters, {len(fams)} families; {ok} of {tried} new "
+              f"members verified to {result['digits']} digits ({result['seconds']} s)")
+    t = Table(title=f"clusters (delta and rate at depth {result['dynamics_depth']})"
+              if result["metrics"] == "recompute" else "clusters (stored metrics)")
+    for col in ("#", "deg a, b", "convergence", "digits/term", "delta", "span dim", "members",
+                "constants"):
+        t.add_column(col)
+    for c in result["clusters"]:
+        rate = "-" if not c["rate"] else f"{c['rate'][0]:.4g} .. {c['rate'][1]:.4g}"
+        delta = "-" if not c["delta"] else f"{c['delta'][0]:.4f} .. {c['delta'][1]:.4f}"
+        t.add_row(str(c["id"]), f"{c['degrees'][0]}, {c['degrees'][1]}", c["convergence"], rate,
+                  delta, str(c["affine_dimension"]), str(len(c["members"])),
+                  ", ".join(c["constants"]))
+    con.print(t)
+    for f in fams:
+        deg = "linear" if f["degree_in_k"] == 1 else "quadratic"
+        t = Table(title=f"family {f['id']} (cluster {f['cluster']}, {deg} in k): "
+                        f"a(n) = {f['a']}, b(n) = {f['b']}; {f['status']}, "
+                        f"{f['verified_new']}/{f['tried_new']} new verified")
+        for col in ("k", "a", "b", "limit", "digits", "delta", "status"):
+            t.add_column(col)
+        for m in f["known"]:
+            t.add_row(str(m["k"]), str(m["a"]), str(m["b"]), m["expression"] or "-", "",
+                      "-" if m["delta"] is None else f"{m['delta']:.4f}", f"stored #{m['id']}")
+        for m in f["new_members"]:
+            if "skipped" in m:
+                t.add_row(str(m["k"]), str(m.get("a", "-")), str(m.get("b", "-")), "-", "", "",
+                          f"skipped: {m['skipped']}")
+                continue
+            reason = m["reason"] or ""
+            status = "verified" if m["verified"] else \
+                f"FAILED: {reason[:70] + ('...' if len(reason) > 70 else '')}"
+            if m["verified"] and m.get("equivalent_to") is not None:
+                status += f" (equivalent to stored #{m['equivalent_to']})"
+            t.add_row(str(m["k"]), str(m["a"]), str(m["b"]),
+                      m["expression"] if m["verified"] else "-", f"{m['digits']:g}",
+                      "-" if m.get("delta") is None else f"{m['delta']:.4f}", status)
+        con.print(t)
+
+
+def _add_cluster(subparsers) -> None:
+    from pathlib import Path
+
+    p = subparsers.add_parser("cluster", help="group stored pcf formulas by convergence "
+                                              "dynamics and extend their parametric families")
+    p.add_argument("--store", type=Path, default=None,
+                   help="SQLite store (default: $DISCOVER_STORE or the user data dir)")
+    p.add_argument("--run", type=int, default=None, help="only the discoveries of this run")
+    p.add_argument("--digits", type=int, default=100,
+                   help="digits to verify each new family member to (default 100)")
+    p.add_argument("--new", type=int, default=3,
+                   help="new values of k to try above each family's range (default 3; one "
+                        "below is tried too)")
+    p.add_argument("--rate-tol", type=float, default=0.25,
+                   help="relative tolerance on the convergence rate (default 0.25)")
+    p.add_argument("--delta-tol", type=float, default=0.1,
+                   help="absolute tolerance on delta (default 0.1)")
+    p.add_argument("--stored-metrics", action="store_true",
+                   help="use the stored delta and rate instead of recomputing them at one depth")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=_cluster)
