@@ -242,3 +242,13 @@ def test_canonical_is_idempotent(a, b):
     c2, m2 = c.canonical()
     assert c2 == c and m2 == ((1, 0), (0, 1))
     assert PCF(a, b).key() == c.key()
+
+
+def test_depth_prediction_survives_a_barely_algebraic_fit():
+    # an exponent just above 1 once made 10 ** (deficit / (k - 1)) overflow a float
+    from discover_plugins.cf.convergence import Estimate, _next_depth
+
+    est = Estimate(n=512, log_err=-3.0, log_step=-3.5, kind="algebraic", exponent=1.0000001)
+    assert _next_depth(est, 512, 100.0, 20000) == 1024
+    est = Estimate(n=512, log_err=-3.0, log_step=-3.5, kind="algebraic", exponent=3.0)
+    assert 520 <= _next_depth(est, 512, 1.0, 20000) <= 1024

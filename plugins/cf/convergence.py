@@ -254,7 +254,9 @@ def _next_depth(est: Estimate, N: int, deficit: float, max_depth: int) -> int:
     elif est.kind == "geometric" and est.rate > 0:
         nxt = int(N + 1.15 * deficit / est.rate) + 4
     elif est.kind == "algebraic" and est.exponent > 1:
-        nxt = int(N * 10 ** (deficit / (est.exponent - 1.0)) * 1.1) + 4
+        # the power can be astronomically large for a barely converging fit: cap it first
+        power = min(deficit / (est.exponent - 1.0), 12.0)
+        nxt = int(N * 10 ** power * 1.1) + 4
     else:
         nxt = 2 * N
     return max(N + 8, min(nxt, 2 * N, max_depth)) if N < max_depth else N
