@@ -490,7 +490,10 @@ def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | No
             return out
         extra_digits = int(extra_digits)
         out["limit"] = mpmath.nstr(value, min(30, extra_digits))
-        found = identify(mpmath.nstr(value, extra_digits), constants=names, registry=registry)
+        try:
+            found = identify(value, constants=names, digits=extra_digits, registry=registry)
+        except ExpressionError:
+            found = None
         if found is not None:
             out["expression"] = found.expression
             out["digits"] = float(extra_digits)
