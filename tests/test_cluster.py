@@ -11,7 +11,8 @@ import pytest
 import sympy
 
 from discover.errors import DiscoverError
-from discover_plugins.cf.cluster import cluster, find_families, verify_member
+from discover.constants import default_registry
+from discover_plugins.cf.cluster import cluster, find_families, find_plane_family, verify_member
 from discover_plugins.cf.pcf import PCF
 
 SEARCHES = Path(__file__).resolve().parent.parent / "searches"
@@ -144,6 +145,36 @@ def test_pi_families(pi_result):
     # both families come from different clusters (rates 0.3 and 0.77 digits per term)
     assert fam["cluster"] != odd["cluster"]
     json.dumps(pi_result)
+
+
+def test_pi_two_parameter_family(pi_result):
+    # the 3n + s, -2n^2 + t n members fill a lattice plane: one two-parameter family
+    (plane,) = pi_result["planes"]
+    assert (plane["a"], plane["b"]) == ("3*n + s", "-2*n**2 + (2*t + 1)*n")
+    assert len(plane["known"]) >= 10
+    fam = _family(pi_result, "3*n + k", "-2*n**2 + 5*n")
+    assert fam["id"] in plane["linear_slices"] and fam.get("slice_of_plane")
+    good = [m for m in plane["new_members"] if m["verified"]]
+    assert len(good) >= 3 and all(m["digits"] >= 100 for m in good)
+    # a verified member really is what it claims (checked without the package's verifier)
+    m = next(m for m in good if "pi" in m["expression"])
+    pcf_value = PCF(m["a"], m["b"]).limit(60)
+    with mpmath.workdps(60):
+        claimed = default_registry().evaluate(m["expression"], 60)
+        assert abs(pcf_value - claimed) < mpmath.mpf(10) ** -50
+    # every member, known or new, has the family's shape
+    for m in plane["new_members"]:
+        assert m["a"] == [3, m["s"]] and m["b"] == [-2, 2 * m["t"] + 1, 0]
+
+
+def test_find_plane_family_pure():
+    vs = [(3, s, -2, 2 * t + 1, 0) for s, t in [(0, 0), (1, 0), (0, 1), (1, 1), (3, 2)]]
+    plane = find_plane_family(vs, split=2)
+    assert plane is not None and plane.pattern() == ("3*n + s", "-2*n**2 + (2*t + 1)*n")
+    assert plane.member(5, 7) == ([3, 5], [-2, 15, 0])
+    assert find_plane_family(vs[:4], split=2) is None            # too few members
+    line = [(1, k, 1, 0) for k in range(6)]
+    assert find_plane_family(line, split=2) is None              # a line, not a plane
 
 
 def test_find_families_pure():

@@ -29,7 +29,7 @@ def test_good_search_parses_and_hash_ignores_cosmetics(plugins):
 
 
 @pytest.mark.parametrize("table,changes,field,fix", [
-    ("search", {"kind": "nope"}, "search.kind", "use one of: pcf"),
+    ("search", {"kind": "nope"}, "search.kind", "use one of: cmf, pcf"),
     ("match", {"constants": ["tau"]}, "match.constants", "discover constants"),
     ("match", {"coefficient_bound": 0}, "match.coefficient_bound", "between 1 and 60"),
     ("verify", {"digits": "many"}, "verify.digits", "integer"),

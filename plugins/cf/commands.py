@@ -143,6 +143,24 @@ def _print_clusters(result: dict) -> None:
                       m["expression"] if m["verified"] else "-", f"{m['digits']:g}",
                       "-" if m.get("delta") is None else f"{m['delta']:.4f}", status)
         con.print(t)
+    for i, p in enumerate(result.get("planes", []), 1):
+        t = Table(title=f"two-parameter family {i} (cluster {p['cluster']}): a(n) = {p['a']}, "
+                        f"b(n) = {p['b']}; {len(p['known'])} stored members, linear families "
+                        f"{', '.join(map(str, p['linear_slices'])) or '-'} are slices of it; "
+                        f"{p['verified_new']}/{p['tried_new']} new verified")
+        for col in ("s, t", "a", "b", "limit", "digits", "status"):
+            t.add_column(col)
+        for m in p["new_members"]:
+            if "skipped" in m:
+                t.add_row(f"{m['s']}, {m['t']}", str(m["a"]), str(m["b"]), "-", "",
+                          f"skipped: {m['skipped']}")
+                continue
+            reason = m["reason"] or ""
+            status = "verified" if m["verified"] else \
+                f"FAILED: {reason[:70] + ('...' if len(reason) > 70 else '')}"
+            t.add_row(f"{m['s']}, {m['t']}", str(m["a"]), str(m["b"]),
+                      m["expression"] if m["verified"] else "-", f"{m['digits']:g}", status)
+        con.print(t)
 
 
 def _add_cluster(subparsers) -> None:
