@@ -158,13 +158,8 @@ class CMFGenerator(PCFGenerator):
     def _trajectories(params) -> list[tuple[list[int], list[int]]]:
         return [(d, s) for s in params["starts"] for d in params["directions"]]
 
-    def shards(self, params) -> list[Shard]:
-        size = len(self._trajectories(params))
-        step = params["shard_size"]
-        total = max(1, math.ceil(size / step))
-        return [Shard(index=i, total=total, spec={"start": i * step,
-                                                  "stop": min(size, (i + 1) * step)},
-                      size=min(size, (i + 1) * step) - i * step) for i in range(total)]
+    def _size(self, params) -> int:
+        return len(self._trajectories(params))
 
     @staticmethod
     def _field(params, context: SearchContext) -> CMF:

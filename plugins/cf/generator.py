@@ -139,8 +139,12 @@ class PCFGenerator(Generator):
         return Box(tuple(map(tuple, params["a_ranges"])), tuple(map(tuple, params["b_ranges"])),
                    params["a_leading_positive"])
 
+    def _size(self, params) -> int:
+        """Number of candidates of the search (the box's size)."""
+        return self._box(params).size
+
     def shards(self, params) -> list[Shard]:
-        size = self._box(params).size
+        size = self._size(params)
         step = params["shard_size"]
         total = max(1, math.ceil(size / step))
         return [Shard(index=i, total=total, spec={"start": i * step,
