@@ -98,12 +98,19 @@ def _discovery_table(records, title: str):
     from rich.table import Table
 
     table = Table(title=title, show_lines=False)
-    for col in ("id", "constant", "formula", "value", "digits", "digits/term"):
+    # irrationality measure delta, for generators that store one (PCFs): a column only then
+    deltas = [r.to_json().get("delta") for r in records]
+    with_delta = any(d is not None for d in deltas)
+    cols = ("id", "constant", "formula", "value", "digits", "digits/term") + \
+        (("delta",) if with_delta else ())
+    for col in cols:
         table.add_column(col, overflow="fold")
-    for r in records:
+    for r, d in zip(records, deltas):
         rate = "-" if r.convergence_rate is None else f"{r.convergence_rate:.3f}"
-        table.add_row(str(r.id), r.constant or "-", r.text, r.expression or "-",
-                      f"{r.digits:.0f}", rate)
+        row = [str(r.id), r.constant or "-", r.text, r.expression or "-", f"{r.digits:.0f}", rate]
+        if with_delta:
+            row.append("-" if d is None else f"{d:.4f}")
+        table.add_row(*row)
     return table
 
 
