@@ -175,6 +175,8 @@ def test_find_plane_family_pure():
     assert find_plane_family(vs[:4], split=2) is None            # too few members
     line = [(1, k, 1, 0) for k in range(6)]
     assert find_plane_family(line, split=2) is None              # a line, not a plane
+    two_lines = [(1, k, s, 0) for k in range(4) for s in (1, -1)]
+    assert find_plane_family(two_lines, split=2) is None         # two parallel lines
 
 
 def test_find_families_pure():

@@ -482,7 +482,8 @@ def _lattice_basis_2d(diffs: list[tuple[int, ...]]):
 def find_plane_family(vectors: Sequence[Sequence[int]], split: int,
                       min_members: int = 5) -> PlaneFamily | None:
     """The two-parameter family of a cluster whose members span an affine plane (at least
-    ``min_members`` of them); the origin ``(0, 0)`` is the nearby lattice point with the
+    ``min_members`` of them, with at least three distinct values of each lattice coordinate:
+    two parallel lines are not enough); the origin ``(0, 0)`` is the nearby lattice point with the
     smallest coefficients.
 
     >>> vs = [(3, s, -2, t, 0) for s, t in [(0, 1), (1, 1), (0, 3), (1, 3), (2, 5)]]
@@ -507,6 +508,10 @@ def find_plane_family(vectors: Sequence[Sequence[int]], split: int,
         if any(not x.is_integer for x in sol):
             return None                              # not on the lattice (cannot happen)
         coords[(int(sol[0]), int(sol[1]))] = i
+    # two parallel lines (or a line plus a stray point) do not make a plane worth extending:
+    # ask for three distinct values of each coordinate
+    if len({p[0] for p in coords}) < 3 or len({p[1] for p in coords}) < 3:
+        return None
     # the origin: the lattice point with the smallest coefficients near the members (so the
     # pattern reads 3*n + s rather than 3*n + s - 3)
     ss = [p[0] for p in coords]
