@@ -236,3 +236,18 @@ def test_search_file_errors_name_the_field(tmp_path):
         api.load(_search(tmp_path, directions=[[1, 1, 1]]))
     with pytest.raises(SearchFileError, match="generator.directions"):
         api.load(_search(tmp_path, directions=[[0, 0]]))
+
+
+def test_inline_field_in_a_search_file(tmp_path):
+    # a field given in the search file itself (data, parsed by the whitelist parser)
+    from discover import api
+
+    inline = {"x": [["1", "-y - 1"], ["-1", "x + y + 2"]],
+              "y": [["0", "-y - 1"], ["-1", "x + y + 1"]]}
+    spec = {"search": {"name": "inline", "kind": "cmf"},
+            "generator": {"cmf": "my_e", "matrices": inline, "directions": [[1, 1], [1, 0]]},
+            "match": {"constants": ["e"]}, "verify": {"digits": 100}}
+    summary = api.run(spec, store=tmp_path / "i.sqlite")
+    found = {d.expression for d in summary.discoveries}
+    assert "(e + 1)/(e - 1)" in found and "e" in found
+    assert all(d.digits >= 100 for d in summary.discoveries)
