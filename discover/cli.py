@@ -95,9 +95,10 @@ class _Progress:
 
 
 def _discovery_table(records, title: str):
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False)
+    table = Table(title=escape(title), show_lines=False)
     # irrationality measure delta, for generators that store one (PCFs): a column only then
     deltas = [r.to_json().get("delta") for r in records]
     with_delta = any(d is not None for d in deltas)
@@ -107,7 +108,8 @@ def _discovery_table(records, title: str):
         table.add_column(col, overflow="fold")
     for r, d in zip(records, deltas):
         rate = "-" if r.convergence_rate is None else f"{r.convergence_rate:.3f}"
-        row = [str(r.id), r.constant or "-", r.text, r.expression or "-", f"{r.digits:.0f}", rate]
+        row = [str(r.id), escape(r.constant or "-"), escape(r.text), escape(r.expression or "-"),
+               f"{r.digits:.0f}", rate]
         if with_delta:
             row.append("-" if d is None else f"{d:.4f}")
         table.add_row(*row)
@@ -139,8 +141,8 @@ def cmd_run(args) -> int:
               f"{summary.seconds:.1f} s ({summary.rate:,.0f}/s), hash hit rate "
               f"{st_.get('hash_hit_rate', 0):.1%}, {st_.get('selected', 0)} matched, "
               f"{st_.get('refined', 0)} refined, {st_.get('verified', 0)} verified to "
-              f"{search.verify_digits} digits, {st_.get('rejected', 0)} rejected")
-    con.print(f"store: {summary.store}")
+              f"{search.verify_digits} digits, {st_.get('rejected', 0)} rejected", markup=False)
+    con.print(f"store: {summary.store}", markup=False)
     if summary.status == "interrupted":
         con.print("interrupted: run the same command again to resume")
         return 130
@@ -173,8 +175,8 @@ def cmd_show(args) -> int:
             else:
                 con = _console()
                 con.print(_discovery_table([rec], f"discovery {rec.id}"))
-                con.print(f"LaTeX: {rec.latex}")
-                con.print(f"verdict: {json.dumps(rec.verdict)}")
+                con.print(f"LaTeX: {rec.latex}", markup=False)
+                con.print(f"verdict: {json.dumps(rec.verdict)}", markup=False)
             return 0
         recs = st.discoveries(run_id=args.run, kind=args.kind, constant=args.constant)
         if args.json:
@@ -185,7 +187,8 @@ def cmd_show(args) -> int:
         for run in st.runs():
             con.print(f"run {run.id} {run.name!r} ({run.kind}): {run.status}, "
                       f"{run.shards_done}/{run.shards_total} shards"
-                      + (f", {run.shards_failed} failed" if run.shards_failed else ""))
+                      + (f", {run.shards_failed} failed" if run.shards_failed else ""),
+                      markup=False)
     return 0
 
 
@@ -274,14 +277,17 @@ def cmd_plugins(args) -> int:
     for r in rows:
         table.add_row(r["name"], f"{r['origin']} ({r['distribution']})", r["version"],
                       ", ".join(r["hooks"]), ", ".join(r["kinds"]), r["error"] or "ok")
+    from rich.markup import escape
+
     con = _console()
     con.print(table)
     if args.verbose:
         for r in rows:
             for kind, schema in r.get("schemas", {}).items():
-                con.print(f"[bold]{kind}[/bold] search-file fields ([generator] table):")
+                con.print(f"[bold]{escape(kind)}[/bold] search-file fields "
+                          f"({escape('[generator]')} table):")
                 for k, v in schema.items():
-                    con.print(f"  {k}: {v}")
+                    con.print(f"  {escape(k)}: {escape(v)}")
     return 0
 
 

@@ -76,3 +76,11 @@ def test_plugins_and_constants_listings(capsys):
 def test_unknown_constant_lists_known_names(capsys):
     assert main(["identify", "1.2345678901234567890123", "--constants", "tau"]) == 2
     assert "known constants" in capsys.readouterr().err
+
+
+def test_rich_markup_in_data_is_printed_verbatim(capsys, tmp_path):
+    # search names and schema texts with [brackets] must not be eaten as console markup
+    assert main(["plugins", "--verbose"]) == 0
+    out = capsys.readouterr().out
+    assert "search-file fields ([generator] table)" in out
+    assert "[generator.matrices]" in out
