@@ -251,3 +251,20 @@ def test_inline_field_in_a_search_file(tmp_path):
     found = {d.expression for d in summary.discoveries}
     assert "(e + 1)/(e - 1)" in found and "e" in found
     assert all(d.digits >= 100 for d in summary.discoveries)
+
+
+def test_long_trajectory_beyond_int64_is_screened_exactly(tmp_path, capsys):
+    # (3, 1) of the zeta3 field reduces to a degree-(15, 30) PCF with 68-bit coefficients:
+    # too big for the int64 kernels, so it is screened and refined with exact convergents
+    from discover import api
+
+    tr = load_cmf("zeta3").pcf((3, 1))
+    assert max(abs(c) for c in tr.pcf.a + tr.pcf.b).bit_length() > 63
+    store = tmp_path / "big.sqlite"
+    api.run(_search(tmp_path, directions=[[3, 1]]), store=store)
+    code, out, err = _cli(capsys, "show", "--store", str(store), "--json")
+    (row,) = json.loads(out)
+    assert row["a"] == list(tr.pcf.a) and row["digits"] >= 100 and "zeta3" in row["expression"]
+    with mpmath.workdps(80):
+        claimed = 1 / mpmath.zeta(3) * mpmath.mpf(2700256) / 3
+        assert abs(tr.pcf.limit(60) - claimed) < mpmath.mpf(10) ** -55

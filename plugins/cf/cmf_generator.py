@@ -21,6 +21,9 @@ Search-file parameters (``[generator]`` table):
     Terms of the float64 screen (default 200) and of the double-double refinement (1000).
 ``shard_size``
     Trajectories per shard (default 4): reducing a trajectory takes sympy time, not kernel time.
+
+PCFs whose coefficients exceed int64 (long trajectories) skip the numba kernels: they are
+screened and refined with exact convergents instead (32 digits), then verified like the rest.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from discover import Batch, SearchContext, SearchFileError, Shard
+from discover import Batch, Evaluation, SearchContext, SearchFileError, Shard
 from discover.errors import DiscoverError
 
 from .cmf import CMF, INT64_SAFE, directions_up_to, known_cmfs
@@ -187,8 +190,6 @@ class CMFGenerator(PCFGenerator):
             except DiscoverError:
                 continue            # degenerate trajectory (diagonal, singular, pole)
             a, b = tr.pcf.a, tr.pcf.b
-            if max(abs(c) for c in a + b) >= INT64_SAFE:
-                continue
             origin = {"name": field.name, "direction": list(d), "start": list(s),
                       "raw_a": list(tr.raw.a), "raw_b": list(tr.raw.b), "shift": tr.shift,
                       "moebius": [list(r) for r in tr.moebius]}
@@ -201,12 +202,64 @@ class CMFGenerator(PCFGenerator):
         nb = max(len(b) for _, b in found)
         A = np.zeros((len(found), na), dtype=np.int64)
         B = np.zeros((len(found), nb), dtype=np.int64)
+        exact = {}      # rows whose coefficients do not fit the int64 kernels
         for i, (a, b) in enumerate(found):
+            if max(abs(c) for c in a + b) >= INT64_SAFE:
+                exact[i] = (a, b)
+                continue
             A[i, na - len(a):] = a
             B[i, nb - len(b):] = b
         yield Batch(params=np.concatenate([A, B], axis=1),
                     meta={"da": na - 1, "db": nb - 1, "start": shard.spec["start"],
-                          "origins": origins})
+                          "origins": origins, "exact": exact})
+
+    def evaluate(self, params, batch: Batch) -> Evaluation:
+        """The float64 kernel, and exact convergents for the rows whose coefficients exceed
+        int64 (long trajectories: (3, 1) of the zeta3 field has 68-bit coefficients)."""
+        from discover.errors import VerificationError
+
+        from .kernels import NOT_CONVERGED, OK
+
+        ev = super().evaluate(params, batch)
+        for row, (a, b) in batch.meta.get("exact", {}).items():
+            try:
+                v = PCF(list(a), list(b)).limit(16, max_depth=4 * params["depth"])
+            except VerificationError:
+                ev.values[row], ev.status[row], ev.ok[row] = np.nan, NOT_CONVERGED, False
+                continue
+            ev.values[row], ev.status[row], ev.ok[row] = float(v), OK, True
+            ev.error[row] = abs(float(v)) * 1e-16
+        return ev
+
+    def refine(self, params, hits, context):
+        """Double-double for kernel-sized PCFs; 32 digits of exact convergents for the rest."""
+        import mpmath
+
+        from discover import Tier
+        from discover.errors import VerificationError
+        from discover.targets import apply_transform
+
+        small = [h for h in hits if max(abs(c) for c in h.candidate.a + h.candidate.b)
+                 < INT64_SAFE]
+        kept = super().refine(params, small, context)
+        for h in hits:
+            if any(h is x for x in small):
+                continue
+            try:
+                x = h.candidate.limit(32, max_depth=params["refine_depth"])
+            except VerificationError:
+                continue
+            k = context.constants.get(h.target.constant).value(40)
+            with mpmath.workdps(40):
+                t = apply_transform(h.target.transform, k)
+                diff = abs(x - t)
+                agree = float(-mpmath.log10(diff / abs(t))) if diff and t else 32.0
+            if agree >= 28:
+                h.tiers.append(Tier("exact convergents", 32.0, depth=params["refine_depth"],
+                                    value=mpmath.nstr(x, 32), digits=round(min(agree, 32.0), 2),
+                                    detail={"reason": "coefficients exceed int64"}))
+                kept.append(h)
+        return kept
 
     def to_json(self, candidate: PCF) -> dict:
         out = super().to_json(candidate)
@@ -224,12 +277,13 @@ class CMFGenerator(PCFGenerator):
         from discover.identify import identify
 
         origins = batch.meta["origins"]
+        exact = batch.meta.get("exact", {})
         A, B = self._split(batch)
         hits = []
         for r in representatives.tolist():
             if not evaluation.ok[r]:
                 continue
-            pcf = PCF(A[r].tolist(), B[r].tolist())
+            pcf = PCF(*map(list, exact[r])) if r in exact else PCF(A[r].tolist(), B[r].tolist())
             try:
                 value = pcf.limit(_ID_DIGITS, max_depth=4000)
             except VerificationError:
