@@ -46,6 +46,7 @@ from fractions import Fraction
 from functools import reduce
 from typing import Any, Iterable, Mapping, Sequence
 
+import flint
 import gmpy2
 import mpmath
 import sympy
@@ -234,54 +235,85 @@ class CMF:
                                 f"got {values!r}")
         return out
 
-    def step_matrix(self, direction: Sequence[int], start: Sequence[int] | None = None) -> sympy.Matrix:
-        """``W(m)``, the product from ``start + m t`` to ``start + (m+1) t``, as a matrix of
-        rational functions of ``m`` (axis by axis in the order of :attr:`axes`)."""
+    def _step_rf(self, direction: Sequence[int], start: Sequence[int] | None):
         t = self._check_point(direction, "direction")
         if not any(t):
             raise DiscoverError("direction must not be the zero vector; e.g. --direction "
                                 + ",".join(["1"] * len(self.axes)))
         s = self._check_point(start if start is not None else [1] * len(self.axes), "start")
         pos = [s[k] + t[k] * _M for k in range(len(self.axes))]
-        W = sympy.eye(self.size)
+        one, zero = _RF(flint.fmpq_poly([1])), _RF(flint.fmpq_poly([0]))
+        W = [[one if i == j else zero for j in range(self.size)] for i in range(self.size)]
         for k, axis in enumerate(self.axes):
-            step = 1 if t[k] > 0 else -1
             for _ in range(abs(t[k])):
-                if step > 0:
-                    point = dict(zip(self.symbols, pos))
-                    W = W * self.matrices[axis].subs(point, simultaneous=True)
-                    pos[k] = pos[k] + 1
-                else:
+                if t[k] < 0:
                     pos[k] = pos[k] - 1
-                    point = dict(zip(self.symbols, pos))
-                    W = W * self.matrices[axis].subs(point, simultaneous=True).inv()
-        return W.applyfunc(lambda e: sympy.factor(sympy.cancel(e)))
+                point = dict(zip(self.symbols, pos))
+                M = [[_RF.from_sympy(e.subs(point, simultaneous=True)) for e in row]
+                     for row in self.matrices[axis].tolist()]
+                W = _rf_matmul(W, M if t[k] > 0 else _rf_inverse(M))
+                if t[k] > 0:
+                    pos[k] = pos[k] + 1
+        return W, t, s
+
+    def step_matrix(self, direction: Sequence[int], start: Sequence[int] | None = None) -> sympy.Matrix:
+        """``W(m)``, the product from ``start + m t`` to ``start + (m+1) t``, as a matrix of
+        rational functions of ``m`` (axis by axis in the order of :attr:`axes`), factored."""
+        W, _, _ = self._step_rf(direction, start)
+        return sympy.Matrix([[sympy.factor(e.to_sympy()) for e in row] for row in W])
 
     def walk(self, direction: Sequence[int], start: Sequence[int] | None, depth: int):
-        """The exact product ``W(0) W(1) ... W(depth-1)`` as a list of rows of Fractions,
-        from the field's own matrices (no reduction to a PCF): an independent oracle for
-        :meth:`pcf`."""
-        W = self.step_matrix(direction, start)
-        entries = [[_univariate(e) for e in row] for row in W.tolist()]
-        P = [[gmpy2.mpq(int(i == j)) for j in range(self.size)] for i in range(self.size)]
-        for m in range(depth):
-            Wm = [[_eval_ratfun(e, m) for e in row] for row in entries]
-            P = [[sum((P[i][k] * Wm[k][j] for k in range(self.size)), gmpy2.mpq(0))
-                  for j in range(self.size)] for i in range(self.size)]
-        return [[Fraction(int(x.numerator), int(x.denominator)) for x in row] for row in P]
+        """The exact product of the field's own matrices along ``depth`` steps of the
+        trajectory, evaluated point by point as Fractions (no step matrix, no reduction to a
+        PCF): an independent oracle for :meth:`pcf`. Returns a list of rows of Fractions."""
+        t = self._check_point(direction, "direction")
+        s = list(self._check_point(start if start is not None else [1] * len(self.axes),
+                                   "start"))
+        polys = {}
+        for axis, M in self.matrices.items():
+            polys[axis] = [[tuple(sympy.Poly(part, *self.symbols) for part in sympy.fraction(e))
+                            for e in row] for row in M.tolist()]
+
+        def at(axis, point):
+            env = dict(zip(self.symbols, point))
+            out = []
+            for row in polys[axis]:
+                vals = []
+                for num, den in row:
+                    d = Fraction(str(den.eval(env)))
+                    if d == 0:
+                        raise DiscoverError(f"the walk passes through a pole of M_{axis} at "
+                                            f"{tuple(point)}; choose another start point")
+                    vals.append(Fraction(str(num.eval(env))) / d)
+                out.append(vals)
+            return out
+
+        n = self.size
+        P = [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
+        for _ in range(depth):
+            for k, axis in enumerate(self.axes):
+                for _ in range(abs(t[k])):
+                    if t[k] < 0:
+                        s[k] -= 1
+                        M = _fraction_inverse(at(axis, s))
+                    else:
+                        M = at(axis, s)
+                        s[k] += 1
+                    P = [[sum((P[i][q] * M[q][j] for q in range(n)), Fraction(0))
+                          for j in range(n)] for i in range(n)]
+        return P
 
     def pcf(self, direction: Sequence[int], start: Sequence[int] | None = None) -> Trajectory:
         """The PCF of a trajectory (2x2 fields): see the module docstring."""
         if self.size != 2:
             raise DiscoverError(f"CMF {self.name} has {self.size}x{self.size} matrices; only 2x2 "
                                 "walks reduce to a polynomial continued fraction")
-        s = self._check_point(start if start is not None else [1] * len(self.axes), "start")
-        t = self._check_point(direction, "direction")
-        W = self.step_matrix(t, s)
-        raw, shift = walk_to_pcf(W, _M)
+        W, t, s = self._step_rf(direction, start)
+        raw, shift = _walk_to_pcf_rf(W)
         canon, moeb = raw.canonical()
+        step = [[str(sympy.factor(e.to_sympy())) for e in row] for row in W]
         return Trajectory(cmf=self.name, direction=t, start=s, pcf=canon, raw=raw, shift=shift,
-                          moebius=moeb, step=[[str(e) for e in row] for row in W.tolist()])
+                          moebius=moeb, step=step)
 
     def to_json(self) -> dict:
         return {"name": self.name, "axes": list(self.axes), "constants": list(self.constants),
@@ -293,28 +325,117 @@ class CMF:
         return f"CMF({self.name!r}, axes={self.axes}, size={self.size})"
 
 
+# -- univariate rational functions (python-flint) ------------------------------------------
+class _RF:
+    """``num/den`` with ``fmpq_poly`` parts in ``m``, kept reduced (``den`` monic): products of
+    a walk's step matrices stay polynomial-sized instead of growing sympy expression trees."""
+
+    __slots__ = ("num", "den")
+
+    def __init__(self, num, den=None):
+        num = num if isinstance(num, flint.fmpq_poly) else flint.fmpq_poly(num)
+        den = flint.fmpq_poly([1]) if den is None else den
+        if den == 0:
+            raise ZeroDivisionError("rational function with a zero denominator")
+        if num == 0:
+            self.num, self.den = num, flint.fmpq_poly([1])
+            return
+        g = num.gcd(den)
+        num, den = num // g, den // g
+        lead = den[den.degree()]
+        self.num, self.den = num / lead, den / lead
+
+    @classmethod
+    def from_sympy(cls, expr, m=None) -> "_RF":
+        m = m or _M
+        num, den = sympy.fraction(sympy.cancel(expr))
+        to = lambda e: flint.fmpq_poly([flint.fmpq(int(c.p), int(c.q)) for c in
+                                        reversed(sympy.Poly(e, m).all_coeffs())])
+        return cls(to(num), to(den))
+
+    def to_sympy(self, m=None):
+        m = m or _M
+
+        def to(p):
+            return sum((sympy.Rational(int(c.p), int(c.q)) * m ** i
+                        for i, c in enumerate(p.coeffs())), sympy.Integer(0))
+        return to(self.num) / to(self.den)
+
+    def __add__(self, other):
+        return _RF(self.num * other.den + other.num * self.den, self.den * other.den)
+
+    def __sub__(self, other):
+        return _RF(self.num * other.den - other.num * self.den, self.den * other.den)
+
+    def __mul__(self, other):
+        return _RF(self.num * other.num, self.den * other.den)
+
+    def __truediv__(self, other):
+        return _RF(self.num * other.den, self.den * other.num)
+
+    def __neg__(self):
+        return _RF(-self.num, self.den)
+
+    def is_zero(self) -> bool:
+        return self.num == 0
+
+    def shift(self, k: int) -> "_RF":
+        """``f(m + k)``."""
+        x = flint.fmpq_poly([k, 1])
+        return _RF(self.num(x), self.den(x))
+
+
+def _rf_matmul(X, Y):
+    n = len(X)
+    out = []
+    for i in range(n):
+        row = []
+        for j in range(len(Y[0])):
+            acc = _RF(flint.fmpq_poly([0]))
+            for k in range(n):
+                if not X[i][k].is_zero() and not Y[k][j].is_zero():
+                    acc = acc + X[i][k] * Y[k][j]
+            row.append(acc)
+        out.append(row)
+    return out
+
+
+def _rf_inverse(X):
+    """Inverse of a square matrix of rational functions (Gauss-Jordan)."""
+    n = len(X)
+    zero, one = _RF(flint.fmpq_poly([0])), _RF(flint.fmpq_poly([1]))
+    A = [list(row) + [one if i == j else zero for j in range(n)] for i, row in enumerate(X)]
+    for col in range(n):
+        piv = next((r for r in range(col, n) if not A[r][col].is_zero()), None)
+        if piv is None:
+            raise DiscoverError("a step matrix is singular along this trajectory")
+        A[col], A[piv] = A[piv], A[col]
+        p = A[col][col]
+        A[col] = [e / p for e in A[col]]
+        for r in range(n):
+            if r != col and not A[r][col].is_zero():
+                f = A[r][col]
+                A[r] = [e - f * c for e, c in zip(A[r], A[col])]
+    return [row[n:] for row in A]
+
+
 # -- reduction of a 2x2 walk to a PCF ------------------------------------------------------
-def _univariate(expr):
-    """``(numerator coefficients, denominator coefficients)`` as Fractions, highest first."""
-    num, den = sympy.fraction(sympy.cancel(expr))
-    return ([Fraction(int(c.p), int(c.q)) for c in sympy.Poly(num, _M).all_coeffs()],
-            [Fraction(int(c.p), int(c.q)) for c in sympy.Poly(den, _M).all_coeffs()])
-
-
-def _horner(coeffs, x):
-    v = gmpy2.mpq(0)
-    for c in coeffs:
-        v = v * x + gmpy2.mpq(c.numerator, c.denominator)
-    return v
-
-
-def _eval_ratfun(nd, m: int):
-    num, den = nd
-    d = _horner(den, m)
-    if d == 0:
-        raise DiscoverError(f"the walk passes through a pole of the field at step m = {m}; "
-                            "choose another start point")
-    return _horner(num, m) / d
+def _fraction_inverse(M):
+    """Inverse of a square matrix of Fractions (Gauss-Jordan)."""
+    n = len(M)
+    A = [list(row) + [Fraction(int(i == j)) for j in range(n)] for i, row in enumerate(M)]
+    for col in range(n):
+        piv = next((r for r in range(col, n) if A[r][col] != 0), None)
+        if piv is None:
+            raise DiscoverError("the walk passes through a singular matrix of the field; "
+                                "choose another start point")
+        A[col], A[piv] = A[piv], A[col]
+        A[col] = [e / A[col][col] for e in A[col]]
+        for r in range(n):
+            if r != col and A[r][col] != 0:
+                f = A[r][col]
+                A[r] = [e - f * c for e, c in zip(A[r], A[col])]
+    return [row[n:] for row in A]
 
 
 def _integer_roots(coeffs: Sequence[int]) -> list[int]:
@@ -335,37 +456,40 @@ def walk_to_pcf(W: sympy.Matrix, m: sympy.Symbol = _M) -> tuple[PCF, int]:
     >>> walk_to_pcf(sympy.Matrix([[0, m**2], [1, 2*m + 1]]), m)   # b(1) = 0: shifted once
     (PCF(a=[2, 1], b=[1, 0, 0]), 1)
     """
-    A, B, C, D = (sympy.cancel(e) for e in (W[0, 0], W[0, 1], W[1, 0], W[1, 1]))
-    if C == 0:
-        if B == 0:
+    return _walk_to_pcf_rf([[_RF.from_sympy(W[i, j], m) for j in range(2)] for i in range(2)])
+
+
+def _walk_to_pcf_rf(W) -> tuple[PCF, int]:
+    A, B, C, D = W[0][0], W[0][1], W[1][0], W[1][1]
+    if C.is_zero():
+        if B.is_zero():
             raise DiscoverError("this trajectory's step matrix is diagonal: the walk has no "
                                 "continued fraction (choose another direction)")
         # conjugate by the swap [[0, 1], [1, 0]]: values change by a Moebius map only
         A, B, C, D = D, C, B, A
-    det = sympy.cancel(A * D - B * C)
-    if det == 0:
+    det = A * D - B * C
+    if det.is_zero():
         raise DiscoverError("this trajectory's step matrix is singular for every step")
-    alpha = sympy.cancel(A + D.subs(m, m - 1) * C / C.subs(m, m - 1))
-    beta = sympy.cancel(-det.subs(m, m - 1) * C / C.subs(m, m - 1))
-    if beta == 0:
+    ratio = C / C.shift(-1)
+    alpha = A + D.shift(-1) * ratio
+    beta = -(det.shift(-1) * ratio)
+    if beta.is_zero():
         raise DiscoverError("this trajectory gives b(n) = 0: a finite (rational) walk")
-    den_a = sympy.fraction(alpha)[1]
-    den_b = sympy.fraction(beta)[1]
-    c = sympy.lcm(sympy.Poly(den_a, m), sympy.Poly(den_b, m)).as_expr()
-    a_expr = sympy.cancel(c * alpha)
-    b_expr = sympy.cancel(c * c.subs(m, m - 1) * beta)
-    a_poly = sympy.Poly(a_expr, m)
-    b_poly = sympy.Poly(b_expr, m)
+    # clearing factor c(m): multiple of both denominators (b -> c(m) c(m-1) b)
+    c = alpha.den * beta.den // alpha.den.gcd(beta.den)
+    a_poly = (alpha * _RF(c)).num
+    b_poly = (beta * _RF(c) * _RF(c(flint.fmpq_poly([-1, 1])))).num
     # integer coefficients: a -> g a, b -> g^2 b
-    dens = [sympy.Rational(x).q for x in a_poly.all_coeffs() + b_poly.all_coeffs()]
-    g = reduce(math.lcm, dens, 1)
-    a_int = [int(x * g) for x in a_poly.all_coeffs()]
-    b_int = [int(x * g * g) for x in b_poly.all_coeffs()]
-    # shift past every positive integer root of b and of the clearing factor (poles)
+    coeffs = list(a_poly.coeffs()) + list(b_poly.coeffs())
+    g = reduce(math.lcm, (int(x.q) for x in coeffs), 1)
+    a_int = [int(x * g) for x in reversed(a_poly.coeffs())]
+    b_int = [int(x * g * g) for x in reversed(b_poly.coeffs())]
+    # shift past every positive integer root of b and every root >= 0 of the clearing factor
     bad = [r for r in _integer_roots(b_int) if r >= 1]
-    c_poly = sympy.Poly(c, m)
-    if c_poly.degree() > 0:
-        bad += [r for r in sympy.roots(c_poly, filter="Z") if r >= 0]
+    if c.degree() > 0:
+        c_int = [int(x * reduce(math.lcm, (int(y.q) for y in c.coeffs()), 1))
+                 for x in reversed(c.coeffs())]
+        bad += [r for r in _integer_roots(c_int) if r >= 0]
     shift = int(max(bad)) if bad else 0
     if shift:
         from .canonical import shift_poly
