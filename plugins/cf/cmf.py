@@ -625,10 +625,14 @@ def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | No
                               f"about {extra_digits} digits (a conjecture, not verified)")
         return out
     out["limit"] = mpmath.nstr(value, 30)
-    found = identify(value, constants=names, digits=digits + 20, registry=registry)
+    # walks reach Moebius maps with large coefficients: allow 10^12 when the precision leaves
+    # a wide margin (4 coefficients of 12 digits against digits + 20 digits)
+    max_exp = max(6, min(12, (digits + 20) // 8))
+    found = identify(value, constants=names, digits=digits + 20, registry=registry,
+                     max_coeff=10 ** max_exp)
     if found is None:
         out["reason"] = (f"no closed form in {', '.join(names)} (PSLQ at {digits + 20} digits, "
-                         "coefficients up to 10^6)")
+                         f"coefficients up to 10^{max_exp})")
         return out
     out["expression"] = found.expression
     claimed = registry.evaluate(found.expression, digits + 40)

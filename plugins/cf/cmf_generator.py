@@ -43,8 +43,8 @@ from .pcf import PCF
 
 __all__ = ["CMFGenerator", "TrajectoryPCF"]
 
-_ID_DIGITS = 60
-_ID_MAX_COEFF = 10 ** 8
+_ID_DIGITS = 80
+_ID_MAX_COEFF = 10 ** 12      # 4 coefficients of 12 digits leave a 32-digit margin at 80
 _KEYS = {"cmf", "matrices", "directions", "max_step", "negative", "starts", "depth",
          "refine_depth", "shard_size"}
 
