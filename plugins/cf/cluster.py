@@ -609,8 +609,6 @@ def _proposals(fam: Family, new_members: int, below: int) -> list[int]:
 
 def _extend(fam: Family, members, known_keys, digits, identify_digits, new_members, below,
             with_delta, dynamics_depth) -> list[dict]:
-    from .pcf import PCF
-    da, db = members[0]["degrees"]
     constants = sorted({m["constant"] for m in members if m.get("constant")})
     out = []
     for k in _proposals(fam, new_members, below):
@@ -619,51 +617,42 @@ def _extend(fam: Family, members, known_keys, digits, identify_digits, new_membe
         if ab is None:
             out.append({**entry, "skipped": "non-integer coefficients", "verified": False})
             continue
-        a, b = ab
-        if a[0] == 0 or b[0] == 0 or len(a) - 1 != da or len(b) - 1 != db:
-            out.append({**entry, "a": a, "b": b, "verified": False,
-                        "skipped": "a leading coefficient vanishes (degree changes)"})
-            continue
-        if _vanishes_at_positive_integer(b):
-            out.append({**entry, "a": a, "b": b, "verified": False,
-                        "skipped": "b(n) = 0 at a positive integer (terminating fraction)"})
-            continue
-        res = _try_member(a, b, constants, digits, identify_digits, with_delta,
-                          dynamics_depth)
-        try:
-            dup = known_keys.get(PCF(a, b).key())
-        except Exception:
-            dup = None
-        res["equivalent_to"] = dup
-        out.append({**entry, **res})
+        out.append({**entry, **_proposal(*ab, members[0]["degrees"], constants, known_keys,
+                                         digits, identify_digits, with_delta,
+                                         dynamics_depth)})
     return out
+
+
+def _proposal(a, b, degrees, constants, known_keys, digits, identify_digits, with_delta,
+              dynamics_depth) -> dict:
+    """One proposed member: skipped when a degree changes or the fraction would terminate,
+    otherwise identified and verified (:func:`_try_member`), with the stored discovery it is
+    equivalent to, if any."""
+    from .pcf import PCF
+    da, db = degrees
+    if a[0] == 0 or b[0] == 0 or len(a) - 1 != da or len(b) - 1 != db:
+        return {"a": a, "b": b, "verified": False,
+                "skipped": "a leading coefficient vanishes (degree changes)"}
+    if _vanishes_at_positive_integer(b):
+        return {"a": a, "b": b, "verified": False,
+                "skipped": "b(n) = 0 at a positive integer (terminating fraction)"}
+    res = _try_member(a, b, constants, digits, identify_digits, with_delta, dynamics_depth)
+    try:
+        res["equivalent_to"] = known_keys.get(PCF(a, b).key())
+    except Exception:
+        res["equivalent_to"] = None
+    return res
 
 
 def _extend_plane(plane: PlaneFamily, cid: int, group, known_keys, digits, identify_digits,
                   count, with_delta, dynamics_depth, families) -> dict:
     """Try ``count`` new lattice points of a plane family; mark the cluster's linear families
     that are slices of it."""
-    from .pcf import PCF
-    da, db = group[0]["degrees"]
     constants = sorted({m["constant"] for m in group if m.get("constant")})
-    new = []
-    for s, t in plane.proposals(count):
-        a, b = plane.member(s, t)
-        entry = {"s": s, "t": t, "a": a, "b": b}
-        if a[0] == 0 or b[0] == 0 or len(a) - 1 != da or len(b) - 1 != db:
-            new.append({**entry, "verified": False,
-                        "skipped": "a leading coefficient vanishes (degree changes)"})
-            continue
-        if _vanishes_at_positive_integer(b):
-            new.append({**entry, "verified": False,
-                        "skipped": "b(n) = 0 at a positive integer (terminating fraction)"})
-            continue
-        res = _try_member(a, b, constants, digits, identify_digits, with_delta, dynamics_depth)
-        try:
-            res["equivalent_to"] = known_keys.get(PCF(a, b).key())
-        except Exception:
-            res["equivalent_to"] = None
-        new.append({**entry, **res})
+    new = [{"s": s, "t": t, **_proposal(*plane.member(s, t), group[0]["degrees"], constants,
+                                        known_keys, digits, identify_digits, with_delta,
+                                        dynamics_depth)}
+           for s, t in plane.proposals(count)]
     member_ids = {group[i]["id"] for i in plane.members.values()}
     slices = [f["id"] for f in families if f["cluster"] == cid
               and {k["id"] for k in f["known"]} <= member_ids]

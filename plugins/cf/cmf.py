@@ -47,7 +47,6 @@ from functools import reduce
 from typing import Any, Iterable, Mapping, Sequence
 
 import flint
-import gmpy2
 import mpmath
 import sympy
 
@@ -131,11 +130,12 @@ class CMF:
     NotConservativeError: the matrices of axes x and y are not conservative: M_x(x, y) M_y(x+1, y) - M_y(x, y) M_x(x, y+1) = Matrix([[0, x - y], [-x + y, 0]]) (it must be the zero matrix)
     """
 
-    def __init__(self, matrices: Mapping[str, Any], *, name: str = "", constants: Iterable[str] = (),
-                 description: str = "", check: bool = True):
+    def __init__(self, matrices: Mapping[str, Any], *, name: str = "",
+                 constants: Iterable[str] = (), description: str = "", check: bool = True):
         if not isinstance(matrices, Mapping) or not matrices:
-            raise DiscoverError(f"CMF {name or ''}: field 'matrices' must map each axis name to a "
-                                "matrix, e.g. {x = [[...], [...]], y = [[...], [...]]}".strip())
+            raise DiscoverError(f"CMF {name or '(unnamed)'}: field 'matrices' must map each "
+                                "axis name to a matrix, e.g. {x = [[...], [...]], "
+                                "y = [[...], [...]]}")
         self.name = name or "cmf"
         self.constants = tuple(constants)
         self.description = description
@@ -230,9 +230,9 @@ class CMF:
             raise DiscoverError(f"{what} must be {len(self.axes)} integers (one per axis "
                                 f"{', '.join(self.axes)}), got {values!r}") from None
         if len(out) != len(self.axes) or any(isinstance(v, bool) for v in values):
+            example = ",".join(["1"] * len(self.axes))
             raise DiscoverError(f"{what} must be {len(self.axes)} integers (one per axis "
-                                f"{', '.join(self.axes)}), e.g. {','.join(['1'] * len(self.axes))}; "
-                                f"got {values!r}")
+                                f"{', '.join(self.axes)}), e.g. {example}; got {values!r}")
         return out
 
     def _step_rf(self, direction: Sequence[int], start: Sequence[int] | None):
@@ -256,7 +256,8 @@ class CMF:
                     pos[k] = pos[k] + 1
         return W, t, s
 
-    def step_matrix(self, direction: Sequence[int], start: Sequence[int] | None = None) -> sympy.Matrix:
+    def step_matrix(self, direction: Sequence[int],
+                    start: Sequence[int] | None = None) -> sympy.Matrix:
         """``W(m)``, the product from ``start + m t`` to ``start + (m+1) t``, as a matrix of
         rational functions of ``m`` (axis by axis in the order of :attr:`axes`), factored."""
         W, _, _ = self._step_rf(direction, start)
@@ -487,9 +488,9 @@ def _walk_to_pcf_rf(W) -> tuple[PCF, int]:
     # shift past every positive integer root of b and every root >= 0 of the clearing factor
     bad = [r for r in _integer_roots(b_int) if r >= 1]
     if c.degree() > 0:
-        c_int = [int(x * reduce(math.lcm, (int(y.q) for y in c.coeffs()), 1))
-                 for x in reversed(c.coeffs())]
-        bad += [r for r in _integer_roots(c_int) if r >= 0]
+        lcm_c = reduce(math.lcm, (int(y.q) for y in c.coeffs()), 1)
+        bad += [r for r in _integer_roots([int(x * lcm_c) for x in reversed(c.coeffs())])
+                if r >= 0]
     shift = int(max(bad)) if bad else 0
     if shift:
         from .canonical import shift_poly
@@ -531,8 +532,9 @@ def read_cmf_file(path) -> dict[str, CMF]:
     out = {}
     for name, entry in data.items():
         if not isinstance(entry, dict) or "matrices" not in entry:
-            raise DiscoverError(f"{path}: field '{name}.matrices' missing: each field is a table "
-                                f"[{name}] with a sub-table [{name}.matrices] (one matrix per axis)")
+            raise DiscoverError(f"{path}: field '{name}.matrices' missing: each field is a "
+                                f"table [{name}] with a sub-table [{name}.matrices] (one matrix "
+                                "per axis)")
         unknown = set(entry) - {"matrices", "constants", "description"}
         if unknown:
             raise DiscoverError(f"{path}: field '{name}.{sorted(unknown)[0]}' is unknown; use "
@@ -591,7 +593,7 @@ def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | No
     from discover.errors import VerificationError
     from discover.identify import identify
 
-    from .dynamics import dynamics
+    from .generator import PCFGenerator
 
     if isinstance(field, str):
         field = load_cmf(field, path)
@@ -636,13 +638,11 @@ def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | No
         return out
     out["expression"] = found.expression
     claimed = registry.evaluate(found.expression, digits + 40)
-    verdict = tr.pcf.verify(claimed, digits=digits)
+    # the pcf generator's tier 3: verification, then delta for verified formulas
+    verdict = PCFGenerator().verify(tr.pcf, claimed, digits)
     out["digits"] = round(float(verdict.digits), 1)
     out["verified"] = bool(verdict.equal)
     out["convergence_rate"] = verdict.convergence_rate
     out["reason"] = verdict.reason
-    if verdict.equal:
-        dyn = dynamics(tr.pcf.a, tr.pcf.b, depth=int(min(max(verdict.depth or 0, 100), 400)),
-                       limit=claimed, points=6, limit_digits=float(verdict.digits))
-        out["delta"] = round(dyn["delta"], 5) if math.isfinite(dyn["delta"]) else None
+    out["delta"] = verdict.extra.get("delta")
     return out

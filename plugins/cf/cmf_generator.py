@@ -37,7 +37,7 @@ from discover import Batch, Evaluation, SearchContext, SearchFileError, Shard
 from discover.errors import DiscoverError
 
 from .cmf import CMF, INT64_SAFE, directions_up_to, known_cmfs
-from .generator import PCFGenerator, _int_field
+from .generator import PCFGenerator, _int_field, target_agreement
 from .kernels import eval_pcf_dd, eval_pcf_f64
 from .pcf import PCF
 
@@ -67,6 +67,11 @@ class TrajectoryPCF(PCF):
 
     def to_json(self) -> dict:
         return {**super().to_json(), "cmf": dict(self._origin)}
+
+
+def _oversize(pcf: PCF) -> bool:
+    """Coefficients too large for the int64 kernels."""
+    return max(abs(c) for c in pcf.a + pcf.b) >= INT64_SAFE
 
 
 def _points(section, name: str, dim: int, example: str) -> list[list[int]]:
@@ -204,7 +209,7 @@ class CMFGenerator(PCFGenerator):
         B = np.zeros((len(found), nb), dtype=np.int64)
         exact = {}      # rows whose coefficients do not fit the int64 kernels
         for i, (a, b) in enumerate(found):
-            if max(abs(c) for c in a + b) >= INT64_SAFE:
+            if _oversize(PCF(a, b)):
                 exact[i] = (a, b)
                 continue
             A[i, na - len(a):] = a
@@ -237,35 +242,23 @@ class CMFGenerator(PCFGenerator):
 
         from discover import Tier
         from discover.errors import VerificationError
-        from discover.targets import apply_transform
 
-        small = [h for h in hits if max(abs(c) for c in h.candidate.a + h.candidate.b)
-                 < INT64_SAFE]
+        small = [h for h in hits if not _oversize(h.candidate)]
         kept = super().refine(params, small, context)
         for h in hits:
-            if any(h is x for x in small):
+            if not _oversize(h.candidate):
                 continue
             try:
                 x = h.candidate.limit(32, max_depth=params["refine_depth"])
             except VerificationError:
                 continue
-            k = context.constants.get(h.target.constant).value(40)
-            with mpmath.workdps(40):
-                t = apply_transform(h.target.transform, k)
-                diff = abs(x - t)
-                agree = float(-mpmath.log10(diff / abs(t))) if diff and t else 32.0
+            _, _, agree = target_agreement(x, h.target, context)
             if agree >= 28:
                 h.tiers.append(Tier("exact convergents", 32.0, depth=params["refine_depth"],
-                                    value=mpmath.nstr(x, 32), digits=round(min(agree, 32.0), 2),
+                                    value=mpmath.nstr(x, 32), digits=round(agree, 2),
                                     detail={"reason": "coefficients exceed int64"}))
                 kept.append(h)
         return kept
-
-    def to_json(self, candidate: PCF) -> dict:
-        out = super().to_json(candidate)
-        if isinstance(candidate, TrajectoryPCF):
-            out["cmf"] = candidate.origin
-        return out
 
     def select(self, params, batch, evaluation, representatives, inverse, context):
         """Identify each converged representative by PSLQ at ``_ID_DIGITS`` digits (Moebius of

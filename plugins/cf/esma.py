@@ -269,7 +269,6 @@ def _fit_moebius(seq, prefix, polys, pcf):
     """The integer Moebius map ``value = M(x)`` relating the pattern's continued fraction and
     ``pcf``: from the exact convergents of both, ``M`` is fixed by three of them and checked on
     two more."""
-    k = len(polys)
 
     def cf_conv(nblocks):
         terms = list(seq[:prefix])

@@ -85,6 +85,18 @@ def _int_field(section, name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
+def target_agreement(x, target: Target, context: SearchContext) -> tuple[float, float, float]:
+    """``(|x - t|, max(|t|, 1e-300), agreeing digits capped at 32)`` for the matched target
+    value ``t``, at 40 digits: the test of the 32-digit refinement tiers."""
+    k = context.constants.get(target.constant).value(40)
+    with mpmath.workdps(40):
+        t = apply_transform(target.transform, k)
+        diff = abs(mpmath.mpf(x) - t)
+        scale = max(abs(t), mpmath.mpf(10) ** -300)
+        agree = min(float(-mpmath.log10(diff / scale)), 32.0) if diff else 32.0
+    return float(diff), float(scale), agree
+
+
 class PCFGenerator(Generator):
     """Polynomial continued fractions a(0) + b(1)/(a(1) + b(2)/(a(2) + ...))."""
 
@@ -246,16 +258,12 @@ class PCFGenerator(Generator):
         for i, h in enumerate(hits):
             if status[i] != 0:
                 continue
-            k = context.constants.get(h.target.constant).value(40)
             with mpmath.workdps(40):
-                t = apply_transform(h.target.transform, k)
                 x = mpmath.mpf(float(hi[i])) + mpmath.mpf(float(lo[i]))
-                diff = abs(x - t)
-                scale = max(abs(t), mpmath.mpf(10) ** -300)
-                agree = float(-mpmath.log10(diff / scale)) if diff else 32.0
-            if diff <= max(10.0 * float(err[i]), float(scale) * 1e-27):
+            diff, scale, agree = target_agreement(x, h.target, context)
+            if diff <= max(10.0 * float(err[i]), scale * 1e-27):
                 h.tiers.append(Tier("double-double", 31.9, depth=depth,
-                                    value=mpmath.nstr(x, 32), digits=round(min(agree, 32.0), 2),
+                                    value=mpmath.nstr(x, 32), digits=round(agree, 2),
                                     detail={"error_estimate": float(err[i])}))
                 kept.append(h)
         return kept
@@ -293,7 +301,7 @@ class PCFGenerator(Generator):
         return candidate.key()
 
     def to_json(self, candidate: PCF) -> dict:
-        return {"a": [int(x) for x in candidate.a], "b": [int(x) for x in candidate.b]}
+        return candidate.to_json()      # a TrajectoryPCF adds the field trajectory it came from
 
     def from_fields(self, fields: Mapping[str, Any]) -> PCF:
         missing = [f for f in ("a", "b") if fields.get(f) is None]
