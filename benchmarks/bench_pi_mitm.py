@@ -22,7 +22,7 @@ from pathlib import Path
 
 import discover
 from discover import hashing
-from discover.plugins import get_plugin_manager
+from discover.pluginmanager import get_plugin_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 ORIGINAL_SECONDS = 38.0

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import discover
-from discover.plugins import get_plugin_manager
+from discover.pluginmanager import get_plugin_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,7 +14,7 @@ from .errors import (DiscoverError, ExpressionError, PluginError, SearchFileErro
 from .generator import (Batch, Evaluation, Generator, Hit, SearchContext, Shard, Target, Tier,
                         Verdict)
 from .hookspecs import hookimpl, hookspec
-from .identify import Identification
+from .identification import Identification
 from .search import Search
 from .store import DiscoveryRecord, Store
 

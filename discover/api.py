@@ -17,9 +17,9 @@ from typing import Any, Callable, Mapping, Sequence
 from .engine import RunSummary, claimed_value, run_search, verify_candidate
 from .errors import DiscoverError, ExpressionError, PluginError
 from .generator import Verdict
-from .identify import Identification
-from .identify import identify as _identify
-from .plugins import Plugins, get_plugin_manager
+from .identification import Identification
+from .identification import identify as _identify
+from .pluginmanager import Plugins, get_plugin_manager
 from .provenance import graph_to_json
 from .search import Search, load_search, parse_search
 from .store import DiscoveryRecord, Store
@@ -129,7 +129,7 @@ def identify(value, *, constants: Sequence[str] | None = None, digits: int | Non
              plugins: Plugins | None = None) -> Identification | None:
     """Find a closed form of ``value`` (a decimal string, an expression or an mpf) with PSLQ.
 
-    Returns an :class:`~discover.identify.Identification` (``.expression`` is sympy-parsable)
+    Returns an :class:`~discover.identification.Identification` (``.expression`` is sympy-parsable)
     or ``None`` when no relation is found.
     """
     pl = plugins or _default_plugins()
@@ -169,7 +169,7 @@ def export(store: str | Path | None, out: str | Path, *, fmt: str = "json",
 def report(store: str | Path | None, html: str | Path, *, run: int | None = None,
            plugins: Plugins | None = None) -> Path:
     """Write a self-contained HTML report (runs, discoveries, convergence plots, provenance)."""
-    from .report import write_report
+    from .reporting import write_report
 
     return write_report(store, html, run_id=run, plugins=plugins or _default_plugins())
 

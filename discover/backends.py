@@ -112,7 +112,7 @@ def _dask_shard(search_data: dict, search_path, meta: dict, shard: Shard):
     try:
         key = meta["hash"]
         if key not in _DASK_CACHE:
-            from .plugins import get_plugin_manager
+            from .pluginmanager import get_plugin_manager
             from .search import parse_search
 
             pl = get_plugin_manager()

@@ -20,7 +20,7 @@ EXIT_ERROR = 2
 
 
 def _plugins(args):
-    from .plugins import get_plugin_manager
+    from .pluginmanager import get_plugin_manager
 
     autoload = False if getattr(args, "no_plugins", False) else None
     pl = get_plugin_manager(autoload=autoload)
@@ -208,7 +208,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import write_report
+    from .reporting import write_report
 
     path = write_report(args.store, args.html, run_id=args.run, plugins=_plugins(args))
     print(path)
@@ -427,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     pl = None
     if "--version" not in argv[:1]:
         # plugins add verbs, and verify takes one option per candidate field of the generators
-        from .plugins import get_plugin_manager
+        from .pluginmanager import get_plugin_manager
 
         no = "--no-plugins" in argv or os.environ.get("DISCOVER_DISABLE_PLUGIN_AUTOLOAD")
         pl = get_plugin_manager(autoload=False if no else None)

@@ -24,7 +24,7 @@ import mpmath
 from . import hashing
 from .errors import DiscoverError
 from .generator import Generator, Hit, SearchContext, Shard, Verdict
-from .identify import identify
+from .identification import identify
 from .provenance import build_provenance
 from .search import Search
 from .backends import make_backend
@@ -158,7 +158,6 @@ def process_shard(gen: Generator, params, shard: Shard, ctx: SearchContext,
             if rec is not None:
                 by_key[key] = rec
         stage_seconds["verify"] += time.perf_counter() - t
-        gen.tell(params, batch, hits)
     for rec, _graph_args, hit in by_key.values():
         graph = build_provenance(hit=hit, verdict=hit.verdict, **_graph_args)
         out.found.append((rec, graph))

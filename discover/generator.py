@@ -22,7 +22,7 @@ import numpy as np
 
 __all__ = [
     "Generator", "Shard", "Batch", "Evaluation", "Target", "Tier", "Verdict", "Hit",
-    "SearchContext",
+    "SearchContext", "Field", "REQUIRED", "Task", "RoundOutcome", "Measure",
 ]
 
 
@@ -122,6 +122,7 @@ class Verdict:
     reason: str = ""
     tiers: list[Tier] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    measures: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -131,6 +132,7 @@ class Verdict:
             else round(float(self.convergence_rate), 4),
             "depth": self.depth, "value": self.value, "claimed": self.claimed,
             "method": self.method, "seconds": round(self.seconds, 4), "reason": self.reason,
+            **({"measures": self.measures} if self.measures else {}),
             **self.extra,
         }
 
@@ -149,6 +151,104 @@ class Hit:
     variants: list = field(default_factory=list)   # other raw forms found for the same formula
 
 
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+"""Default of a :class:`Field` that the search file must give."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a generator's ``[generator]`` table, declared once by the generator.
+
+    The core validator (:func:`discover.schema.validate_fields`) enforces it for every search
+    file, ``--set`` override and short-form verb, and ``discover plugins --verbose`` prints it.
+
+    ``type`` is one of ``"int"``, ``"float"`` (integers accepted), ``"str"``, ``"bool"``,
+    ``"list[int]"``, ``"list[float]"``, ``"list[str]"``, ``"table"`` (a TOML table, checked by
+    the generator's ``configure``) or ``"any"``. ``min``/``max`` bound numbers and the items of
+    number lists; ``min_items``/``max_items`` bound list lengths; ``choices`` lists the allowed
+    values. ``default`` is :data:`REQUIRED` when the field must be given, ``None`` when it is
+    optional without a default.
+    """
+
+    name: str
+    type: str
+    default: Any = None
+    help: str = ""
+    min: float | None = None
+    max: float | None = None
+    choices: tuple | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def describe(self) -> str:
+        """One line for ``discover plugins --verbose``."""
+        bits = [self.type]
+        if self.min is not None or self.max is not None:
+            lo = "" if self.min is None else f"{self.min:g}"
+            hi = "" if self.max is None else f"{self.max:g}"
+            bits.append(f"in [{lo}, {hi}]")
+        if self.choices:
+            bits.append("one of " + ", ".join(map(str, self.choices)))
+        if self.min_items is not None or self.max_items is not None:
+            bits.append(f"{self.min_items or 0}..{self.max_items or ''} items")
+        bits.append("required" if self.required else
+                    ("optional" if self.default is None else f"default {self.default!r}"))
+        return f"{self.help} ({'; '.join(bits)})" if self.help else "; ".join(bits)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One quantity a kind records for each discovery (declared in ``Generator.measures``).
+
+    ``name`` is the key in ``discover show --json`` and in the store's measures; ``better``
+    says which direction is an improvement (``"higher"``, ``"lower"`` or ``""``) for tables and
+    reports; ``unit`` and ``help`` are for people.
+    """
+
+    name: str
+    help: str = ""
+    unit: str = ""
+    better: str = ""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of an adaptive round's work, run on a backend (an island, a batch of proofs).
+
+    ``spec`` is JSON-able and, with the search's parameters, enough to do the work on any
+    machine: the engine pickles tasks to local workers and to Dask.
+    """
+
+    round: int
+    index: int
+    spec: Mapping[str, Any]
+    size: int = 1
+
+
+@dataclass
+class RoundOutcome:
+    """What :meth:`Generator.tell` returns after a round.
+
+    ``state`` is the generator's new state (JSON-able; stored in the same transaction as the
+    round's discoveries); ``hits`` are candidates for the engine to verify and record now;
+    ``finished`` ends the run; ``stats`` are counters for the run summary (summed over rounds).
+    """
+
+    state: dict
+    hits: list = field(default_factory=list)
+    finished: bool = False
+    stats: dict = field(default_factory=dict)
+
+
 @dataclass
 class SearchContext:
     """What a generator may use while it works on a shard: the targets and the precision policy.
@@ -162,20 +262,51 @@ class SearchContext:
     match: Mapping[str, Any] = field(default_factory=dict)
     identification_basis: Mapping[str, Sequence[str]] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)   # per-process memo (tables); never pickled back
+    hashes: Any = None      # discover.hashtable.HashTable: the store's functional hash table
+    seed: int = 0           # the search's seed (adaptive kinds draw from it)
+
+
+PCF_MEASURES = (Measure("digits", "significant digits verified", "digits", "higher"),
+                Measure("convergence_rate", "digits gained per term", "digits/term", "higher"))
 
 
 class Generator(abc.ABC):
     """Base class of a candidate generator. Subclass it in a plugin; the engine calls the methods.
 
+    A generator runs in one of two modes (class attribute ``mode``):
+
+    ``"shards"`` (enumeration)
+        A fixed space cut into deterministic shards: implement :meth:`shards`, :meth:`propose`,
+        :meth:`evaluate`, :meth:`select` (and optionally :meth:`refine`). A shard's
+        discoveries and "done" are one store transaction.
+    ``"rounds"`` (adaptive search: evolution, saturation of proofs)
+        Ask/tell: implement :meth:`start`, :meth:`ask`, :meth:`work` and :meth:`tell`. Each
+        round, the engine asks for the round's tasks given the state recorded so far, runs them
+        on the backend (in parallel, on local processes or Dask), tells the generator the
+        results, verifies and records the hits it returns, and stores the new state in the same
+        transaction. A run killed at any moment resumes from the last recorded round.
+
+    Both modes share tier 3 (:meth:`verify`), the canonical key, the description, the
+    declared measures and search-file fields, and the one record path.
+
     Class attributes
     ----------------
     kind:
-        Unique name of the candidate kind (``"pcf"``); the ``[generator] kind`` of a search file.
+        Unique name of the candidate kind (``"pcf"``); the ``[search] kind`` of a search file.
     version:
         Version recorded in every provenance graph.
+    mode:
+        ``"shards"`` (default) or ``"rounds"``.
     fields:
         Names (and help texts) of the fields that describe one candidate on the command line and
         in :func:`discover.verify`, e.g. ``{"a": "polynomial a(n)", "b": "polynomial b(n)"}``.
+    search_fields:
+        The schema of the ``[generator]`` table: a tuple of :class:`Field`. The core validates
+        every search file against it before :meth:`configure` sees the table.
+    measures:
+        The quantities recorded for each discovery (a tuple of :class:`Measure`): a PCF its
+        digits and convergence rate, a program its op count and errors, a theorem its proof
+        size and the checker's verdict. The verdict's ``measures`` dict holds their values.
     hash_digits:
         Significant digits kept by the functional hash of this kind's tier-1 values.
     candidate_type:
@@ -185,22 +316,35 @@ class Generator(abc.ABC):
     kind: ClassVar[str] = ""
     version: ClassVar[str] = "0"
     description: ClassVar[str] = ""
+    mode: ClassVar[str] = "shards"
     fields: ClassVar[Mapping[str, str]] = {}
+    search_fields: ClassVar[tuple] = ()
+    measures: ClassVar[tuple] = PCF_MEASURES
     hash_digits: ClassVar[int] = 12
     candidate_type: ClassVar[type | None] = None
 
     # -- search definition ----------------------------------------------------------------
-    @abc.abstractmethod
     def configure(self, section: Mapping[str, Any], context: SearchContext) -> Mapping[str, Any]:
         """Validate the ``[generator]`` table of a search file and return normalised parameters.
 
-        The result must be JSON-able (it is hashed and stored with the run). Raise
-        :class:`discover.errors.SearchFileError` naming the field and the fix on bad input.
+        The default validates ``section`` against :attr:`search_fields` (types, ranges,
+        defaults) and returns the typed values. Override it to normalise further, starting with
+        ``params = self.validated(section)``. The result must be JSON-able (it is hashed and
+        stored with the run). Raise :class:`discover.errors.SearchFileError` naming the field
+        and the fix on bad input.
         """
+        return self.validated(section)
+
+    def validated(self, section: Mapping[str, Any]) -> dict:
+        """``section`` checked against :attr:`search_fields` by the core validator."""
+        from .schema import validate_fields
+
+        return validate_fields(section, self.search_fields, prefix="generator", kind=self.kind)
 
     def reject_unknown_fields(self, section: Mapping[str, Any], allowed) -> None:
         """Raise :class:`discover.errors.SearchFileError` for a ``[generator]`` field not in
-        ``allowed``, naming it and listing the valid ones (call it first in ``configure``)."""
+        ``allowed``, naming it and listing the valid ones (for generators that declare no
+        :attr:`search_fields`; the core validator does this for those that do)."""
         from .errors import SearchFileError
 
         for key in section:
@@ -210,30 +354,28 @@ class Generator(abc.ABC):
 
     def schema(self) -> Mapping[str, str]:
         """Search-file fields this generator accepts, mapped to a one-line description."""
-        return {}
-
-    @abc.abstractmethod
-    def shards(self, params: Mapping[str, Any]) -> Sequence[Shard]:
-        """Split the space into deterministic shards (same params -> same shards, same order)."""
+        return {f.name: f.describe() for f in self.search_fields}
 
     def prepare(self, params: Mapping[str, Any], context: SearchContext) -> None:
-        """Build shared read-only state once per run, before shards are dispatched (optional).
+        """Build shared read-only state once per run, before work is dispatched (optional).
 
         Store it in ``context.cache``; worker processes forked afterwards inherit it.
         """
 
-    # -- tier 1 -------------------------------------------------------------------------
-    @abc.abstractmethod
+    # -- mode "shards": enumeration ----------------------------------------------------
+    def shards(self, params: Mapping[str, Any]) -> Sequence[Shard]:
+        """Split the space into deterministic shards (same params -> same shards, same order)."""
+        raise NotImplementedError
+
     def propose(self, params: Mapping[str, Any], shard: Shard,
                 context: SearchContext) -> Iterator[Batch]:
         """Yield the batches of candidates of ``shard``."""
+        raise NotImplementedError
 
-    @abc.abstractmethod
     def evaluate(self, params: Mapping[str, Any], batch: Batch) -> Evaluation:
         """Evaluate a batch in float64 with a numba kernel (tier 1)."""
+        raise NotImplementedError
 
-    # -- selection and refinement ------------------------------------------------------
-    @abc.abstractmethod
     def select(self, params: Mapping[str, Any], batch: Batch, evaluation: Evaluation,
                representatives: np.ndarray, inverse: np.ndarray,
                context: SearchContext) -> list[Hit]:
@@ -244,17 +386,45 @@ class Generator(abc.ABC):
         ``representatives`` of candidate ``i``'s hash (or -1 if candidate ``i`` is unusable).
         Do the expensive matching on representatives only, then expand to all members.
         """
+        raise NotImplementedError
 
     def refine(self, params: Mapping[str, Any], hits: list[Hit],
                context: SearchContext) -> list[Hit]:
         """Re-evaluate hits in extended precision (tier 2) and drop coincidences. Default: keep all."""
         return hits
 
+    # -- mode "rounds": adaptive search (ask/tell) ---------------------------------------
+    def start(self, params: Mapping[str, Any], context: SearchContext) -> dict:
+        """The state before round 0 (JSON-able). Called once per run, in the driver."""
+        raise NotImplementedError
+
+    def ask(self, params: Mapping[str, Any], state: Mapping[str, Any], round: int,
+            context: SearchContext) -> list[Task]:
+        """The tasks of round ``round`` given the recorded ``state`` (deterministic: the same
+        state and round give the same tasks). An empty list ends the run."""
+        raise NotImplementedError
+
+    def work(self, params: Mapping[str, Any], task: Task, context: SearchContext) -> dict:
+        """Do one task on a worker and return its result (JSON-able). Randomness must come from
+        the task's spec (seeded), never from the clock, for reproducible runs."""
+        raise NotImplementedError
+
+    def tell(self, params: Mapping[str, Any], state: Mapping[str, Any], round: int,
+             results: list[dict], context: SearchContext) -> RoundOutcome:
+        """Merge a round's results (in task order) into a new state, in the driver, and return
+        the hits to verify and record now (:class:`RoundOutcome`)."""
+        raise NotImplementedError
+
     # -- tier 3 and description --------------------------------------------------------
     @abc.abstractmethod
     def verify(self, candidate: Any, claimed, digits: int) -> Verdict:
-        """Verify ``candidate`` against the claimed value (an mpmath number at >= digits + 20
-        digits) in arbitrary precision, and return a :class:`Verdict`."""
+        """Verify ``candidate`` in arbitrary precision (tier 3) and return a :class:`Verdict`.
+
+        For kinds with a value, ``claimed`` is the claimed value (an mpmath number at >= digits
+        + 20 digits). For kinds without one (programs, theorems) ``claimed`` is ``None`` and the
+        verdict is the kind's own independent check (a dense re-measurement and a proven bound;
+        the proof checker). Put the kind's measures in ``Verdict.measures``.
+        """
 
     def value(self, candidate: Any, digits: int):
         """The candidate's own value to ``digits`` digits (an mpf), for identification.
@@ -275,9 +445,11 @@ class Generator(abc.ABC):
     def to_json(self, candidate: Any) -> dict:
         """The candidate as a JSON-able dict (the fields of ``discover show --json``)."""
 
-    @abc.abstractmethod
     def from_fields(self, fields: Mapping[str, Any]) -> Any:
         """Build a candidate from user-given fields (strings or lists), parsed safely."""
+        from .errors import DiscoverError
+
+        raise DiscoverError(f"kind {self.kind!r} cannot build a candidate from fields")
 
     def describe(self, candidate: Any) -> dict:
         """Text and LaTeX descriptions: ``{"text": ..., "latex": ...}``."""
@@ -290,5 +462,11 @@ class Generator(abc.ABC):
         """
         return None
 
-    def tell(self, params: Mapping[str, Any], batch: Batch, hits: list[Hit]) -> None:
-        """Feedback after a batch (evolutionary generators use it). Default: nothing."""
+    def provenance(self, candidate: Any, graph) -> None:
+        """Add kind-specific nodes to a discovery's provenance graph (optional): a program's
+        lineage, a theorem's proof steps. ``graph`` already holds the search, generator,
+        candidate, tiers, verdict and discovery nodes."""
+
+
+SHARD_METHODS = ("shards", "propose", "evaluate", "select")
+ROUND_METHODS = ("start", "ask", "work", "tell")

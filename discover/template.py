@@ -294,7 +294,7 @@ import numpy as np
 
 import discover
 import discover_{{name}}
-from discover.plugins import get_plugin_manager
+from discover.pluginmanager import get_plugin_manager
 from discover_{{name}}.generator import Generator{{Class}}, series_f64, series_mp
 
 HERE = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture
 def plugins():
-    from discover.plugins import get_plugin_manager
+    from discover.pluginmanager import get_plugin_manager
 
     return get_plugin_manager(autoload=False)
 

@@ -16,7 +16,7 @@ import pytest
 import sympy
 
 from discover.errors import DiscoverError, SearchFileError
-from discover.identify import identify
+from discover.identification import identify
 from discover_plugins.cf.cmf import (CMF, NotConservativeError, directions_up_to, known_cmfs,
                                      load_cmf, walk, walk_to_pcf)
 from discover_plugins.cf.pcf import PCF

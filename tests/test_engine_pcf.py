@@ -10,7 +10,7 @@ import sympy
 
 import discover
 from discover import Constant, hookimpl
-from discover.plugins import get_plugin_manager
+from discover.pluginmanager import get_plugin_manager
 
 SMALL_PI = {
     "search": {"name": "small-pi", "kind": "pcf"},

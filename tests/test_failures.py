@@ -12,7 +12,7 @@ import sys
 import discover
 from discover import hookimpl
 from discover.cli import main
-from discover.plugins import get_plugin_manager
+from discover.pluginmanager import get_plugin_manager
 
 SEARCH = {
     "search": {"name": "flaky", "kind": "flaky"},

@@ -4,7 +4,7 @@ import sympy
 
 import discover
 from discover.errors import ExpressionError
-from discover.identify import identify
+from discover.identification import identify
 
 
 @pytest.mark.parametrize("expr,constant", [

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from discover import Generator, hookimpl
-from discover.plugins import get_plugin_manager
+from discover.pluginmanager import get_plugin_manager
 
 from conftest import install_into_target
 

@@ -38,7 +38,7 @@ Each family then proposes ``new_members`` values of ``k`` above the known range 
 it. A proposal is skipped (``"skipped"``) when it changes a degree or when ``b(n)`` vanishes at
 some ``n >= 1`` (the fraction would terminate). Otherwise its limit is computed from exact
 convergents at ``identify_digits`` digits, identified with PSLQ
-(:func:`discover.identify.identify`) against the constants of the cluster's closed forms, and
+(:func:`discover.identification.identify`) against the constants of the cluster's closed forms, and
 the PCF is verified against the identified closed form to ``digits`` digits with
 :meth:`PCF.verify` — twice the identification precision by default, so the verification tests a
 prediction. A proposal that cannot be identified, or whose verification falls short, is reported
@@ -566,7 +566,7 @@ def verify_member(a, b, claimed, digits: int = 100) -> dict:
 
 def _try_member(a, b, constants: list[str], digits: int, identify_digits: int,
                 with_delta: bool, dynamics_depth: int = 200) -> dict:
-    from discover.identify import identify
+    from discover.identification import identify
 
     from .pcf import PCF
     out = {"a": list(a), "b": list(b), "expression": None, "digits": 0.0, "verified": False,

@@ -591,7 +591,7 @@ def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | No
     """
     from discover.constants import default_registry
     from discover.errors import VerificationError
-    from discover.identify import identify
+    from discover.identification import identify
 
     from .generator import PCFGenerator
 

@@ -267,7 +267,7 @@ class CMFGenerator(PCFGenerator):
         Moebius table can hold. The identification is only a hint; verification decides."""
         from discover import Hit, Target, Tier
         from discover.errors import VerificationError
-        from discover.identify import identify
+        from discover.identification import identify
 
         origins = batch.meta["origins"]
         exact = batch.meta.get("exact", {})

@@ -26,7 +26,7 @@ import pluggy
 from . import hookspecs
 from .constants import ConstantRegistry, load_corpus_constants, Constant
 from .errors import PluginError
-from .generator import Generator
+from .generator import ROUND_METHODS, SHARD_METHODS, Generator
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginInfo", "Plugins", "get_plugin_manager"]
 
@@ -182,6 +182,14 @@ def _check_generator(gen: Any) -> str:
     abstract = getattr(type(gen), "__abstractmethods__", ())
     if abstract:
         return f"generator {type(gen).__name__} does not implement {', '.join(sorted(abstract))}"
+    if gen.mode not in ("shards", "rounds"):
+        return (f"generator {type(gen).__name__} has mode {gen.mode!r}; set the class attribute "
+                f"`mode` to 'shards' or 'rounds'")
+    needed = SHARD_METHODS if gen.mode == "shards" else ROUND_METHODS
+    missing = [m for m in needed if getattr(type(gen), m) is getattr(Generator, m)]
+    if missing:
+        return (f"generator {type(gen).__name__} (mode {gen.mode!r}) does not implement "
+                f"{', '.join(missing)}")
     if not isinstance(gen.kind, str) or not gen.kind.isidentifier():
         return (f"generator {type(gen).__name__} has kind {gen.kind!r}; set the class attribute "
                 f"`kind` to an identifier such as 'pcf'")
