@@ -14,7 +14,8 @@ import functools
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from .engine import RunSummary, claimed_value, run_search, verify_candidate
+from .engine import RunSummary, run_search
+from .pipeline import claimed_value, verify_candidate
 from .errors import DiscoverError, ExpressionError, PluginError
 from .generator import Verdict
 from .identification import Identification

@@ -1,7 +1,8 @@
 """Where shards run: in the driver, in local worker processes, or on a Dask cluster.
 
-Every backend takes the pending shards and yields one :class:`~discover.engine.ShardOutcome` per
-shard, in completion order. Workers only compute; the driver alone writes the store. An
+Every backend takes units of work (shards, the tasks of an adaptive round, or a round's
+verification jobs) and yields one :class:`~discover.engine.ShardOutcome` per unit, in completion
+order. Workers only compute; the driver alone writes the store. An
 exception in plugin code becomes a failed outcome carrying its traceback, never a crash.
 
 - :class:`SerialBackend`: one process (``--workers 1``); simplest to debug.
@@ -26,19 +27,24 @@ from .generator import Shard
 __all__ = ["SerialBackend", "ProcessBackend", "DaskBackend", "make_backend"]
 
 
-def _safe(fn, shard: Shard, *args):
+def _safe(fn, unit, *args):
     from .engine import ShardOutcome
 
     try:
-        return fn(*args, shard)
+        return fn(*args, unit)
     except Exception:
-        return ShardOutcome(shard=shard.index, error=traceback.format_exc())
+        return ShardOutcome(shard=unit.index, error=traceback.format_exc(),
+                            unit=_unit_name(unit))
 
 
-def _process(gen, params, ctx, meta, shard):
-    from .engine import process_shard
+def _unit_name(unit) -> str:
+    return "shard" if isinstance(unit, Shard) else type(unit).__name__.lower()
 
-    return process_shard(gen, params, shard, ctx, meta)
+
+def _process(gen, params, ctx, meta, unit):
+    from .engine import process_unit
+
+    return process_unit(gen, params, unit, ctx, meta)
 
 
 class SerialBackend:
@@ -105,8 +111,8 @@ class ProcessBackend:
 _DASK_CACHE: dict = {}
 
 
-def _dask_shard(search_data: dict, search_path, meta: dict, shard: Shard):
-    """Runs on a Dask worker: rebuild plugins and search once per worker, then one shard."""
+def _dask_shard(search_data: dict, search_path, meta: dict, shard):
+    """Runs on a Dask worker: rebuild plugins and search once per worker, then one unit."""
     from .engine import ShardOutcome
 
     try:
@@ -124,13 +130,23 @@ def _dask_shard(search_data: dict, search_path, meta: dict, shard: Shard):
             gen = pl.generator(search.kind)
             ctx = search.context(pl.constants)
             ctx.identification_basis = {c: pl.identification_basis(c) for c in search.constants}
+            from .hashtable import HashTable
+
+            ctx.hashes = HashTable(None)    # the store is the driver's: start empty here
             gen.prepare(search.params, ctx)
             _DASK_CACHE.clear()
             _DASK_CACHE[key] = (gen, search.params, ctx)
         gen, params, ctx = _DASK_CACHE[key]
         return _process(gen, params, ctx, meta, shard)
     except Exception:
-        return ShardOutcome(shard=shard.index, error=traceback.format_exc())
+        return ShardOutcome(shard=shard.index, error=traceback.format_exc(),
+                            unit=_unit_name(shard))
+
+
+def _unit_key(unit) -> str:
+    if isinstance(unit, Shard):
+        return str(unit.index)
+    return f"{_unit_name(unit)}-{unit.round}-{unit.index}"
 
 
 class DaskBackend:
@@ -158,7 +174,7 @@ class DaskBackend:
         data = dict(self.search.raw)
         futures = [self.client.submit(_dask_shard, data, self.search.path, self.meta, shard,
                                       key=f"discover-{self.meta['hash']}-{self.meta['run']}-"
-                                          f"{shard.index}", retries=2, pure=False)
+                                          f"{_unit_key(shard)}", retries=2, pure=False)
                    for shard in shards]
         try:
             for fut in self.distributed.as_completed(futures):

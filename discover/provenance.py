@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import networkx as nx
 
-__all__ = ["build_provenance", "graph_to_json", "graph_from_json", "export_json",
+__all__ = ["build_provenance", "add_variants", "graph_to_json", "graph_from_json", "export_json",
            "export_graphml", "BUILTIN_EXPORTERS"]
 
 
@@ -84,11 +84,17 @@ def build_provenance(*, search: Mapping, generator: Mapping, candidate: Mapping,
         prev = "identification"
     g.add_node("discovery", type="discovery", **_jsonable(dict(discovery)))
     g.add_edge(prev, "discovery", relation="recorded")
-    for j, variant in enumerate(hit.variants):
+    add_variants(g, hit.variants)
+    return g
+
+
+def add_variants(g: nx.DiGraph, variants) -> None:
+    """Add the other raw forms found for the same discovery (``variant`` nodes)."""
+    start = sum(1 for _, d in g.nodes(data=True) if d.get("type") == "variant")
+    for j, variant in enumerate(variants[start:], start):
         node = f"variant{j}"
         g.add_node(node, type="variant", **_jsonable(dict(variant)))
         g.add_edge(node, "discovery", relation="equivalent form")
-    return g
 
 
 def graph_to_json(graph: nx.DiGraph) -> str:

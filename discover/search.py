@@ -29,22 +29,39 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .errors import SearchFileError, UnknownConstantError
-from .generator import SearchContext
+from .generator import REQUIRED, Field, SearchContext
+from .schema import apply_overrides, validate_fields
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Search", "load_search", "parse_search"]
+__all__ = ["Search", "load_search", "parse_search", "SEARCH_FIELDS", "MATCH_FIELDS",
+           "VERIFY_FIELDS"]
 
-_TABLES = {"search", "generator", "match", "verify"}
-_SEARCH_KEYS = {"name", "kind", "description", "workers"}
-_MATCH_KEYS = {"constants", "coefficient_bound", "digits"}
-_VERIFY_KEYS = {"digits"}
+_TABLES = ("search", "generator", "match", "verify")
+SEARCH_FIELDS = (
+    Field("name", "str", REQUIRED, "the search's name (runs are listed under it)"),
+    Field("kind", "str", REQUIRED, "the generator kind (see `discover plugins`)"),
+    Field("description", "str", "", "one line for people"),
+    Field("workers", "int", None, "worker processes (default: the number of cores)", min=1,
+          max=1024),
+)
+MATCH_FIELDS = (
+    Field("constants", "list[str]", [], "target constants, by corpus name"),
+    Field("coefficient_bound", "int", 10, "Moebius coefficients (c0 + c1 K)/(c2 + c3 K), "
+          "|ci| <= bound", min=1, max=60),
+    Field("digits", "int", 10, "hash resolution of the float64 match, in significant digits",
+          min=6, max=14),
+)
+VERIFY_FIELDS = (
+    Field("digits", "int", 100, "agreeing digits required before anything is reported",
+          min=20, max=100000),
+)
 
 
 @dataclass(frozen=True)
@@ -89,97 +106,82 @@ class Search:
                 "verify_digits": self.verify_digits, "path": self.path, "hash": self.hash}
 
 
-def _int(value, field_name: str, lo: int, hi: int, path) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SearchFileError(field_name, f"expected an integer, got {value!r}",
-                              f"write an integer between {lo} and {hi}", path=path)
-    if not lo <= value <= hi:
-        raise SearchFileError(field_name, f"{value} is out of range",
-                              f"choose a value between {lo} and {hi}", path=path)
-    return value
+def parse_search(data: Mapping[str, Any], plugins, path: str | None = None,
+                 overrides: Sequence[str] = ()) -> Search:
+    """Validate a search given as a dict (the parsed TOML) against the loaded plugins.
 
-
-def _unknown(table: Mapping, allowed: set[str], prefix: str, path) -> None:
-    for key in table:
-        if key not in allowed:
-            raise SearchFileError(f"{prefix}{key}", "unknown field",
-                                  f"remove it or use one of: {', '.join(sorted(allowed))}",
-                                  path=path)
-
-
-def parse_search(data: Mapping[str, Any], plugins, path: str | None = None) -> Search:
-    """Validate a search given as a dict (the parsed TOML) against the loaded plugins."""
+    ``overrides`` are ``--set TABLE.FIELD=VALUE`` strings applied before validation (they enter
+    the search hash).
+    """
+    if not isinstance(data, Mapping):
+        raise SearchFileError("(file)", f"expected tables, got {type(data).__name__}",
+                              "write [search] and [generator] tables", path=path)
+    if overrides:
+        data = apply_overrides(data, overrides)
     for key in data:
         if key not in _TABLES:
-            raise SearchFileError(key, "unknown table",
-                                  f"use only the tables {', '.join(sorted(_TABLES))}", path=path)
+            hint = ""
+            if key in ("evolve", "esma"):
+                hint = (f"; [{key}] is the old format of this file: move its fields to "
+                        f"[generator] and add [search] with kind = "
+                        f"\"{'program' if key == 'evolve' else 'esma'}\"")
+            raise SearchFileError(key, "unknown table" + hint,
+                                  f"use only the tables {', '.join(_TABLES)}", path=path)
         if not isinstance(data[key], Mapping):
             raise SearchFileError(key, f"must be a table ([{key}]), got {type(data[key]).__name__}",
                                   f"write it as [{key}] followed by key = value lines", path=path)
-    s = data.get("search")
-    if s is None:
+    if "search" not in data:
         raise SearchFileError("search", "missing table",
                               "add [search] with at least name = \"...\" and kind = \"pcf\"",
                               path=path)
-    _unknown(s, _SEARCH_KEYS, "search.", path)
-    name = s.get("name")
-    if not isinstance(name, str) or not name.strip():
+    s = validate_fields(data["search"], SEARCH_FIELDS, prefix="search", path=path)
+    name = s["name"].strip()
+    if not name:
         raise SearchFileError("search.name", "missing or empty", "add name = \"my-search\"",
                               path=path)
-    kind = s.get("kind")
-    if not isinstance(kind, str):
-        raise SearchFileError("search.kind", "missing",
-                              f"add kind = one of: {', '.join(sorted(plugins.generators))}",
-                              path=path)
+    kind = s["kind"]
     if kind not in plugins.generators:
         raise SearchFileError("search.kind", f"no generator of kind {kind!r} is installed",
                               f"use one of: {', '.join(sorted(plugins.generators)) or '(none)'}",
                               path=path)
-    workers = s.get("workers")
-    if workers is not None:
-        workers = _int(workers, "search.workers", 1, 1024, path)
-
-    m = data.get("match", {})
-    _unknown(m, _MATCH_KEYS, "match.", path)
-    consts = m.get("constants", [])
-    if isinstance(consts, str):
-        consts = [consts]
-    if not isinstance(consts, list) or not all(isinstance(c, str) for c in consts):
-        raise SearchFileError("match.constants", f"expected a list of names, got {consts!r}",
-                              "write constants = [\"pi\"]", path=path)
+    m = dict(data.get("match", {}))
+    if isinstance(m.get("constants"), str):
+        m["constants"] = [m["constants"]]
+    m = validate_fields(m, MATCH_FIELDS, prefix="match", path=path)
     resolved = []
-    for c in consts:
+    for c in m["constants"]:
         try:
             resolved.append(plugins.constants.get(c).name)
         except UnknownConstantError as err:
             raise SearchFileError("match.constants", str(err),
                                   "use a name listed by `discover constants`", path=path) from err
-    bound = _int(m.get("coefficient_bound", 10), "match.coefficient_bound", 1, 60, path)
-    mdigits = _int(m.get("digits", 10), "match.digits", 6, 14, path)
-
-    v = data.get("verify", {})
-    _unknown(v, _VERIFY_KEYS, "verify.", path)
-    vdigits = _int(v.get("digits", 100), "verify.digits", 20, 100000, path)
+    v = validate_fields(data.get("verify", {}), VERIFY_FIELDS, prefix="verify", path=path)
 
     gen = plugins.generator(kind)
     context = SearchContext(constants=plugins.constants, targets=tuple(resolved),
-                            verify_digits=vdigits,
-                            match={"coefficient_bound": bound, "digits": mdigits})
+                            verify_digits=v["digits"],
+                            match={"coefficient_bound": m["coefficient_bound"],
+                                   "digits": m["digits"]})
     section = data.get("generator", {})
-    params = gen.configure(section, context)
+    try:
+        params = gen.configure(section, context)
+    except SearchFileError as err:
+        if err.path is None and path is not None:
+            raise SearchFileError(err.field, err.problem, err.fix, path=path) from None
+        raise
     try:
         json.dumps(params, sort_keys=True)
     except TypeError as err:
         raise SearchFileError("generator", f"generator {kind!r} returned parameters that are not "
                               f"JSON-able ({err})", "report this to the plugin's author",
                               path=path) from err
-    return Search(name=name.strip(), kind=kind, params=params, constants=tuple(resolved),
-                  coefficient_bound=bound, match_digits=mdigits, verify_digits=vdigits,
-                  description=str(s.get("description", "")), workers=workers, path=path,
-                  raw=dict(data))
+    return Search(name=name, kind=kind, params=params, constants=tuple(resolved),
+                  coefficient_bound=m["coefficient_bound"], match_digits=m["digits"],
+                  verify_digits=v["digits"], description=s.get("description", ""),
+                  workers=s.get("workers"), path=path, raw=dict(data))
 
 
-def load_search(path: str | Path, plugins) -> Search:
+def load_search(path: str | Path, plugins, overrides: Sequence[str] = ()) -> Search:
     """Read and validate a TOML search file.
 
     Raises :class:`SearchFileError` (naming the field and the fix) before any work is done.
@@ -195,4 +197,4 @@ def load_search(path: str | Path, plugins) -> Search:
         raise SearchFileError("(syntax)", f"not valid TOML: {err}",
                               "fix the line shown; strings need quotes, tables [brackets]",
                               path=str(p)) from err
-    return parse_search(data, plugins, path=str(p))
+    return parse_search(data, plugins, path=str(p), overrides=overrides)
