@@ -38,21 +38,28 @@ def plugins() -> Plugins:
     return _default_plugins()
 
 
-def load(search: str | Path | Mapping[str, Any], *, plugins: Plugins | None = None) -> Search:
-    """Validate a search given as a path to a TOML file or as a dict with the same tables."""
+def load(search: str | Path | Mapping[str, Any], *, plugins: Plugins | None = None,
+         overrides: Sequence[str] = ()) -> Search:
+    """Validate a search given as a path to a TOML file or as a dict with the same tables.
+
+    ``overrides`` are ``"TABLE.FIELD=VALUE"`` strings (``discover run --set``) applied first.
+    """
     pl = plugins or _default_plugins()
     if isinstance(search, Search):
+        if overrides:
+            return parse_search(search.raw, pl, path=search.path, overrides=overrides)
         return search
     if isinstance(search, Mapping):
-        return parse_search(search, pl)
-    return load_search(search, pl)
+        return parse_search(search, pl, overrides=overrides)
+    return load_search(search, pl, overrides=overrides)
 
 
 def run(search: str | Path | Mapping[str, Any] | Search, *, store: str | Path | Store | None = None,
         workers: int | None = None, new_run: bool = False, max_shards: int | None = None,
         retry_failed: bool = False, scheduler: str | None = None,
         progress: Callable[[dict], None] | None = None,
-        plugins: Plugins | None = None) -> RunSummary:
+        plugins: Plugins | None = None, overrides: Sequence[str] = (),
+        max_rounds: int | None = None) -> RunSummary:
     """Run (or resume) a search and return its summary, discoveries included.
 
     Parameters
@@ -70,11 +77,17 @@ def run(search: str | Path | Mapping[str, Any] | Search, *, store: str | Path | 
         Run again the shards that failed in the resumed run.
     scheduler:
         Address of a Dask scheduler (``tcp://HOST:PORT``) to run the shards on.
+    overrides:
+        ``"TABLE.FIELD=VALUE"`` strings applied to the search before validation (they enter the
+        search hash), e.g. ``["generator.seconds=30"]``.
+    max_rounds:
+        Stop an adaptive search after that many rounds (it resumes later).
     """
     pl = plugins or _default_plugins()
-    s = load(search, plugins=pl)
+    s = load(search, plugins=pl, overrides=overrides)
     options = dict(plugins=pl, workers=workers, progress=progress, new_run=new_run,
-                   max_shards=max_shards, retry_failed=retry_failed, scheduler=scheduler)
+                   max_shards=max_shards, retry_failed=retry_failed, scheduler=scheduler,
+                   max_rounds=max_rounds)
     if isinstance(store, Store):
         return run_search(s, store=store, **options)
     with Store(store) as st:

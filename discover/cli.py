@@ -20,12 +20,18 @@ EXIT_ERROR = 2
 
 
 def _plugins(args):
-    from .pluginmanager import get_plugin_manager
+    """The plugin manager built once by :func:`main` (or built now), its problems printed once."""
+    pl = getattr(args, "_plugins", None)
+    if pl is None:
+        from .pluginmanager import get_plugin_manager
 
-    autoload = False if getattr(args, "no_plugins", False) else None
-    pl = get_plugin_manager(autoload=autoload)
-    for problem in pl.errors:
-        print(f"warning: {problem}", file=sys.stderr)
+        autoload = False if getattr(args, "no_plugins", False) else None
+        pl = get_plugin_manager(autoload=autoload)
+        args._plugins = pl
+    if not getattr(args, "_warned", False):
+        args._warned = True
+        for problem in pl.errors:
+            print(f"warning: {problem}", file=sys.stderr)
     return pl
 
 
@@ -54,6 +60,9 @@ class _Progress:
             return
         if ev["event"] == "warning":
             print(f"warning: {ev['message']}", file=sys.stderr)
+            return
+        if ev.get("mode") == "rounds" or ev["event"] == "round":
+            self._round(ev)
             return
         if ev["event"] == "start":
             self.start_done = ev["done"]
@@ -94,6 +103,23 @@ class _Progress:
             self.bar.stop()
 
 
+    def _round(self, ev: dict) -> None:
+        """Adaptive runs: one line per round (the number of rounds may depend on the state)."""
+        if ev["event"] == "start":
+            what = "resuming" if ev.get("resumed") else "starting"
+            left = "" if ev.get("pending") is None else f", {ev['pending']} rounds to do"
+            print(f"{what} run {ev['run_id']} at round {ev['done']}{left}", file=sys.stderr)
+        elif ev["event"] == "round":
+            if ev.get("error"):
+                last = ev["error"].strip().splitlines()[-1]
+                print(f"round {ev['round']} failed: {last} (run again to retry it)",
+                      file=sys.stderr)
+            else:
+                total = f"/{ev['total']}" if ev.get("total") else ""
+                print(f"round {ev['round'] + 1}{total} done: {ev['discoveries']} recorded "
+                      f"({ev['new']} new), {ev['elapsed']:.1f} s", file=sys.stderr)
+
+
 def _discovery_table(records, title: str):
     from rich.markup import escape
     from rich.table import Table
@@ -122,12 +148,13 @@ def cmd_run(args) -> int:
     from .store import Store
 
     pl = _plugins(args)
-    search = load(args.search, plugins=pl)
+    search = load(args.search, plugins=pl, overrides=args.set or ())
     with Store(args.store) as st:
         summary = run_search(search, store=st, plugins=pl, workers=args.workers,
                              progress=_Progress(not args.json and not args.quiet),
                              new_run=args.new_run, max_shards=args.max_shards,
-                             retry_failed=args.retry_failed, scheduler=args.scheduler)
+                             retry_failed=args.retry_failed, scheduler=args.scheduler,
+                             max_rounds=args.max_rounds)
     if args.json:
         print(json.dumps(summary.to_json(), indent=1))
         return 0
@@ -136,6 +163,20 @@ def cmd_run(args) -> int:
                                f"{search.name}: {len(summary.discoveries)} verified formulas "
                                f"(run {summary.run_id}, {summary.new_discoveries} new)"))
     st_ = summary.stats
+    hashes = st_.get("hash_table") or {}
+    if hashes:
+        con.print("functional hash table: " + ", ".join(
+            f"{stage} {c['hits']}/{c['lookups']} hits" for stage, c in sorted(hashes.items())),
+            markup=False)
+    if summary.mode == "rounds":
+        con.print(f"run {summary.run_id} {summary.status}: {summary.rounds_done} rounds"
+                  + (f", {summary.rounds_failed} failed" if summary.rounds_failed else "")
+                  + f" in {summary.seconds:.1f} s", markup=False)
+        con.print(f"store: {summary.store}", markup=False)
+        if summary.status == "interrupted":
+            con.print("interrupted: run the same command again to resume")
+            return 130
+        return 0 if summary.status == "complete" else 1
     con.print(f"run {summary.run_id} {summary.status}: {summary.shards_done}/"
               f"{summary.shards_total} shards, {summary.candidates:,} candidates in "
               f"{summary.seconds:.1f} s ({summary.rate:,.0f}/s), hash hit rate "
@@ -347,8 +388,13 @@ def build_parser(pl=None) -> argparse.ArgumentParser:
                    "(the default; the flag only documents intent)")
     r.add_argument("--retry-failed", action="store_true", help="run again the shards that "
                    "failed (see `discover show --failed`)")
+    r.add_argument("--max-rounds", type=int, default=None, help="stop an adaptive search "
+                   "after N rounds (resume later)")
+    r.add_argument("--set", action="append", metavar="TABLE.FIELD=VALUE",
+                   help="override a field of the search file (repeatable; enters the search "
+                   "hash), e.g. --set generator.seconds=30")
     r.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                   help="run the shards on a Dask cluster")
+                   help="run the shards or rounds on a Dask cluster")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
     r.add_argument("--quiet", action="store_true", help="no progress output")
     r.set_defaults(func=cmd_run)
@@ -402,6 +448,10 @@ def build_parser(pl=None) -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_constants)
 
+    u = sub.add_parser("upgrade", help="upgrade a store written by an older discover in place")
+    store_arg(u)
+    u.set_defaults(func=cmd_upgrade)
+
     n = sub.add_parser("new-plugin", help="create a working plugin package from the template")
     n.add_argument("name", help="plugin, kind and module name (an identifier), e.g. mykind")
     n.add_argument("--dir", default=None, help="folder to create (default ./discover-NAME)")
@@ -411,13 +461,36 @@ def build_parser(pl=None) -> argparse.ArgumentParser:
     return p
 
 
+def cmd_upgrade(args) -> int:
+    """Open the store read-write: a store of an older schema is upgraded in place (or refused
+    unmodified with the reason)."""
+    import sqlite3
+
+    from .store import SCHEMA_VERSION, Store, default_store_path
+
+    path = args.store or default_store_path()
+    before = None
+    if Path(path).exists():
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            before = int(row[0]) if row else None
+            db.close()
+        except sqlite3.Error:
+            before = None
+    with Store(path):
+        pass
+    if before == SCHEMA_VERSION:
+        print(f"{path}: already at schema {SCHEMA_VERSION}")
+    else:
+        print(f"{path}: schema {before} -> {SCHEMA_VERSION}")
+    return 0
+
+
 def _plugin_commands(pl, sub) -> None:
     """Let each plugin add its verbs; a clash or an error is reported and that plugin skipped."""
-    for impl in pl.pm.hook.discover_add_commands.get_hookimpls():
-        name = pl.pm.get_name(impl.plugin)
-        try:
-            impl.function(subparsers=sub)
-        except Exception as err:  # argparse raises ArgumentError on a name already taken
+    for name, _result, err in pl.call_each("discover_add_commands", subparsers=sub):
+        if err is not None:  # argparse raises ArgumentError on a name already taken
             print(f"warning: plugin {name!r}: discover_add_commands failed ({err}); rename the "
                   f"command or fix the plugin", file=sys.stderr)
 
@@ -433,6 +506,8 @@ def main(argv: list[str] | None = None) -> int:
         pl = get_plugin_manager(autoload=False if no else None)
     parser = build_parser(pl)
     args = parser.parse_args(argv)
+    if pl is not None:
+        args._plugins = pl
     try:
         return int(args.func(args) or 0)
     except DiscoverError as err:

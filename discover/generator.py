@@ -136,6 +136,22 @@ class Verdict:
             **self.extra,
         }
 
+    def _repr_html_(self) -> str:
+        """A verdict in Jupyter: accepted or not, by which method, with the measures."""
+        from html import escape
+
+        word = "EQUAL" if self.equal else "NOT EQUAL"
+        if self.required:
+            head = f"{self.digits:.1f} digits agree (required {self.required})"
+        else:
+            head = "independent check" + (" passed" if self.equal else " failed")
+        rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
+                       for k, v in self.measures.items())
+        why = f"<br>reason: {escape(self.reason)}" if self.reason else ""
+        claimed = f"<br>claimed <code>{escape(self.claimed[:60])}</code>" if self.claimed else ""
+        return (f"<div><b>{word}</b>: {escape(head)}; method {escape(self.method or '-')}"
+                f"{claimed}{why}<table>{rows}</table></div>")
+
 
 @dataclass
 class Hit:

@@ -82,6 +82,21 @@ def discover_exporters() -> list:
     """
 
 
+@hookspec
+def discover_report_section(kind: str, records: list, store: Any) -> str | None:
+    """Render the section of ``discover report`` for the discoveries of one kind.
+
+    Called once per kind present in the report. ``records`` are that kind's
+    :class:`discover.store.DiscoveryRecord` objects; ``store`` is the open (read-only)
+    :class:`discover.store.Store` (for ``store.provenance(id)``). Return an HTML fragment
+    (self-contained: inline SVG and CSS only, every string from the store escaped), or ``None``
+    for a kind the plugin does not render. A section for discovery ``N`` should carry
+    ``id='dN'`` so that the report's table links to it. Kinds no plugin renders get the core's
+    section (formulas with convergence plots, or a table of measures). An exception here is
+    reported in the page and the core's section is used instead.
+    """
+
+
 # ---------------------------------------------------------------------------------------------
 # public names
 # ---------------------------------------------------------------------------------------------

@@ -87,12 +87,51 @@ class Plugins:
         if info is not None:
             info.error = (info.error + "; " if info.error else "") + message
 
-    def _collect(self) -> None:
-        for impl in self.pm.hook.discover_generators.get_hookimpls():
-            label = self._plugin_label(impl.plugin)
+    def call_each(self, name: str, **kwargs):
+        """Call hook ``name`` once per implementing plugin, through pluggy (so tracing and hook
+        monitoring see every call), isolating failures: yields ``(label, result, error)`` with
+        ``error`` the exception a plugin raised (its result is then ``None``)."""
+        caller = getattr(self.pm.hook, name)
+        for impl in caller.get_hookimpls():
+            plugin = impl.plugin
+            others = [p for p in self.pm.get_plugins() if p is not plugin]
+            label = self._plugin_label(plugin)
             try:
-                result = impl.function()
+                result = self.pm.subset_hook_caller(name, remove_plugins=others)(**kwargs)
             except Exception as err:  # a broken plugin must not take the others down
+                yield label, None, err
+                continue
+            yield label, (result[0] if result else None), None
+
+    def _check_pending(self) -> None:
+        """Hook implementations whose name is no hook specification (a misspelling such as
+        ``discover_generator``) are reported naming the plugin and the nearest hook."""
+        import difflib
+
+        specs = [n for n in dir(hookspecs) if n.startswith("discover_")]
+        for name in dir(self.pm.hook):
+            caller = getattr(self.pm.hook, name)
+            if name.startswith("_") or not hasattr(caller, "get_hookimpls"):
+                continue
+            if caller.has_spec():
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.optionalhook:
+                    continue
+                near = difflib.get_close_matches(name, specs, n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else \
+                    f"; the hooks are: {', '.join(specs)}"
+                self._fail(self._plugin_label(impl.plugin),
+                           f"implements {name!r}, which is not a discover hook{hint}")
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError:
+            pass   # reported above, plugin by plugin
+
+    def _collect(self) -> None:
+        self._check_pending()
+        for label, result, err in self.call_each("discover_generators"):
+            if err is not None:
                 self._fail(label, f"discover_generators raised {type(err).__name__}: {err}")
                 continue
             if not isinstance(result, (list, tuple)):
@@ -114,10 +153,11 @@ class Plugins:
                 info = self._info_for(label)
                 if info is not None:
                     info.kinds.append(gen.kind)
-        for impl in self.pm.hook.discover_constants.get_hookimpls():
-            label = self._plugin_label(impl.plugin)
+        for label, result, err in self.call_each("discover_constants"):
             try:
-                for c in impl.function() or []:
+                if err is not None:
+                    raise err
+                for c in result or []:
                     if not isinstance(c, Constant):
                         raise PluginError(f"expected discover.constants.Constant, got {c!r}")
                     self.constants.add(Constant(c.name, c.expression, c.sympy_form, c.aliases,
@@ -127,10 +167,11 @@ class Plugins:
         from .provenance import BUILTIN_EXPORTERS
 
         self.exporters.update(BUILTIN_EXPORTERS)
-        for impl in self.pm.hook.discover_exporters.get_hookimpls():
-            label = self._plugin_label(impl.plugin)
+        for label, result, err in self.call_each("discover_exporters"):
             try:
-                for name, fn in impl.function() or []:
+                if err is not None:
+                    raise err
+                for name, fn in result or []:
                     if name in self.exporters:
                         raise PluginError(f"export format {name!r} is already registered")
                     self.exporters[name] = fn
@@ -148,30 +189,36 @@ class Plugins:
 
     def public_names(self) -> dict[str, Any]:
         names: dict[str, Any] = {}
-        for result in self.pm.hook.discover_public_names():
-            if isinstance(result, dict):
+        for label, result, err in self.call_each("discover_public_names"):
+            if err is not None:
+                self._fail(label, f"discover_public_names raised {type(err).__name__}: {err}")
+            elif isinstance(result, dict):
                 for k, v in result.items():
                     names.setdefault(k, v)
         return names
 
     def identification_basis(self, constant: str) -> list[str]:
         seen: list[str] = []
-        for result in self.pm.hook.discover_identification_basis(constant=constant):
+        for label, result, err in self.call_each("discover_identification_basis",
+                                                 constant=constant):
+            if err is not None:
+                self._fail(label, f"discover_identification_basis raised "
+                                  f"{type(err).__name__}: {err}")
+                continue
             for name in result or []:
                 if name not in seen:
                     seen.append(name)
         return seen
 
     def notify_discovery(self, discovery, run_id: int, is_new: bool) -> list[str]:
+        """Deliver ``discover_on_discovery`` to every listener; returns the problems (a
+        listener that raises is named and the others still hear of the discovery)."""
         problems = []
-        for impl in self.pm.hook.discover_on_discovery.get_hookimpls():
-            try:
-                kwargs = {k: v for k, v in (("discovery", discovery), ("run_id", run_id),
-                                            ("is_new", is_new)) if k in impl.argnames}
-                impl.function(**kwargs)
-            except Exception as err:
-                problems.append(f"plugin {self._plugin_label(impl.plugin)!r}: "
-                                f"discover_on_discovery raised {type(err).__name__}: {err}")
+        for label, _result, err in self.call_each("discover_on_discovery", discovery=discovery,
+                                                  run_id=run_id, is_new=is_new):
+            if err is not None:
+                problems.append(f"plugin {label!r}: discover_on_discovery raised "
+                                f"{type(err).__name__}: {err}")
         return problems
 
 

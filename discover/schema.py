@@ -78,7 +78,7 @@ def _scalar(value: Any, t: str, name: str, f: Field, path):
         if not isinstance(value, bool):
             raise SearchFileError(name, f"expected true or false, got {value!r}",
                                   f"write {f.name} = true", path=path)
-    if t in ("int", "float"):
+    if t in ("int", "float") and (f.min is not None or f.max is not None):
         if f.min is not None and f.max is not None:
             fix = f"choose a value between {f.min:g} and {f.max:g}"
         elif f.min is not None:
