@@ -11,10 +11,11 @@ from importlib import metadata as _metadata
 from .constants import Constant, ConstantRegistry
 from .errors import (DiscoverError, ExpressionError, PluginError, SearchFileError, StoreError,
                      UnknownConstantError, VerificationError)
-from .generator import (Batch, Evaluation, Generator, Hit, SearchContext, Shard, Target, Tier,
-                        Verdict)
+from .generator import (REQUIRED, Batch, Evaluation, Field, Generator, Hit, Measure,
+                        RoundOutcome, SearchContext, Shard, Target, Task, Tier, Verdict)
 from .hookspecs import hookimpl, hookspec
 from .identification import Identification
+from .pluginmanager import get_plugin_manager
 from .search import Search
 from .store import DiscoveryRecord, Store
 
@@ -28,7 +29,7 @@ from .api import export, identify, load, plugins, report, run, show, verify  # n
 __all__ = [
     "__version__", "run", "verify", "identify", "show", "export", "report", "load", "plugins",
     "Generator", "Shard", "Batch", "Evaluation", "Hit", "Target", "Tier", "Verdict",
-    "SearchContext", "Search", "Store", "DiscoveryRecord", "Identification", "Constant",
+    "SearchContext", "Field", "REQUIRED", "Measure", "Task", "RoundOutcome", "get_plugin_manager", "Search", "Store", "DiscoveryRecord", "Identification", "Constant",
     "ConstantRegistry", "hookimpl", "hookspec", "DiscoverError", "ExpressionError",
     "PluginError", "SearchFileError", "StoreError", "UnknownConstantError", "VerificationError",
 ]

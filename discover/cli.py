@@ -120,26 +120,36 @@ class _Progress:
                       f"({ev['new']} new), {ev['elapsed']:.1f} s", file=sys.stderr)
 
 
-def _discovery_table(records, title: str):
+def _discovery_table(records, title: str, plugins=None):
+    """One rich table per kind of ``records`` (under ``title``): each kind's own columns and
+    measures (see :func:`discover.reporting.columns`)."""
+    from rich.console import Group
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=escape(title), show_lines=False)
-    # irrationality measure delta, for generators that store one (PCFs): a column only then
-    deltas = [r.to_json().get("delta") for r in records]
-    with_delta = any(d is not None for d in deltas)
-    cols = ("id", "constant", "formula", "value", "digits", "digits/term") + \
-        (("delta",) if with_delta else ())
-    for col in cols:
-        table.add_column(col, overflow="fold")
-    for r, d in zip(records, deltas):
-        rate = "-" if r.convergence_rate is None else f"{r.convergence_rate:.3f}"
-        row = [str(r.id), escape(r.constant or "-"), escape(r.text), escape(r.expression or "-"),
-               f"{r.digits:.0f}", rate]
-        if with_delta:
-            row.append("-" if d is None else f"{d:.4f}")
-        table.add_row(*row)
-    return table
+    from .reporting import by_kind, kind_title, rows
+
+    if plugins is None:
+        from .pluginmanager import get_plugin_manager
+
+        plugins = get_plugin_manager()
+    groups = by_kind(records)
+
+    def table(kind, recs, head):
+        cols, cells = rows(kind, recs, plugins)
+        t = Table(title=escape(head), show_lines=False)
+        for _, label in cols:
+            t.add_column(escape(label), overflow="fold")
+        for row in cells:
+            t.add_row(*(escape(c) for c in row))
+        return t
+
+    if len(groups) <= 1:
+        kind, recs = next(iter(groups.items()), ("", []))
+        return table(kind, recs, title)
+    return Group(Text(title, style="bold"),
+                 *(table(k, g, f"{kind_title(k, g)}: {len(g)}") for k, g in groups.items()))
 
 
 def cmd_run(args) -> int:
@@ -198,15 +208,17 @@ def cmd_show(args) -> int:
 
     with Store(args.store, readonly=True) as st:
         if args.failed:
-            rows = st.failed_shards(args.run)
+            rows = [{"unit": "shard", **r} for r in st.failed_shards(args.run)]
+            rows += [{"unit": "round", **r} for r in st.failed_rounds(args.run)]
             if args.json:
                 print(json.dumps(rows, indent=1))
             else:
                 for r in rows:
-                    print(f"run {r['run_id']} shard {r['shard']}:\n{r['error']}")
+                    print(f"run {r['run_id']} {r['unit']} {r[r['unit']]}:\n{r['error']}")
                 if not rows:
-                    print("no failed shards")
+                    print("no failed shards or rounds")
             return 0
+        pl = _plugins(args)
         if args.id is not None:
             rec = st.discovery(args.id)
             if args.json:
@@ -215,8 +227,11 @@ def cmd_show(args) -> int:
                 print(json.dumps(out, indent=1))
             else:
                 con = _console()
-                con.print(_discovery_table([rec], f"discovery {rec.id}"))
+                con.print(_discovery_table([rec], f"discovery {rec.id} ({rec.kind})", pl))
+                con.print(f"verified by: {rec.method or '-'}", markup=False)
                 con.print(f"LaTeX: {rec.latex}", markup=False)
+                if rec.params.get("python"):
+                    con.print(f"python:\n{rec.params['python']}", markup=False)
                 con.print(f"verdict: {json.dumps(rec.verdict)}", markup=False)
             return 0
         recs = st.discoveries(run_id=args.run, kind=args.kind, constant=args.constant)
@@ -224,12 +239,14 @@ def cmd_show(args) -> int:
             print(json.dumps([r.to_json() for r in recs], indent=1))
             return 0
         con = _console()
-        con.print(_discovery_table(recs, f"{len(recs)} discoveries in {st.path}"))
+        con.print(_discovery_table(recs, f"{len(recs)} discoveries in {st.path}", pl))
         for run in st.runs():
-            con.print(f"run {run.id} {run.name!r} ({run.kind}): {run.status}, "
-                      f"{run.shards_done}/{run.shards_total} shards"
-                      + (f", {run.shards_failed} failed" if run.shards_failed else ""),
-                      markup=False)
+            if run.mode == "rounds":
+                work, failed = f"{run.rounds_done} rounds", run.rounds_failed
+            else:
+                work, failed = f"{run.shards_done}/{run.shards_total} shards", run.shards_failed
+            con.print(f"run {run.id} {run.name!r} ({run.kind}): {run.status}, {work}"
+                      + (f", {failed} failed" if failed else ""), markup=False)
     return 0
 
 
@@ -306,6 +323,9 @@ def cmd_plugins(args) -> int:
                "kinds": info.kinds, "error": info.error}
         if args.verbose:
             row["schemas"] = {k: dict(pl.generators[k].schema()) for k in info.kinds}
+            row["modes"] = {k: pl.generators[k].mode for k in info.kinds}
+            row["measures"] = {k: {m.name: m.help for m in pl.generators[k].measures}
+                               for k in info.kinds}
         rows.append(row)
     if args.json:
         print(json.dumps(rows, indent=1))
@@ -325,10 +345,22 @@ def cmd_plugins(args) -> int:
     if args.verbose:
         for r in rows:
             for kind, schema in r.get("schemas", {}).items():
-                con.print(f"[bold]{escape(kind)}[/bold] search-file fields "
-                          f"({escape('[generator]')} table):")
+                con.print(f"[bold]{escape(kind)}[/bold] (mode {r['modes'][kind]}) search-file "
+                          f"fields ({escape('[generator]')} table):")
                 for k, v in schema.items():
                     con.print(f"  {escape(k)}: {escape(v)}")
+                measures = r["measures"].get(kind) or {}
+                if measures:
+                    con.print("  measures recorded per discovery: " + ", ".join(
+                        escape(m) for m in measures))
+        if args.verbose:
+            from .search import MATCH_FIELDS, SEARCH_FIELDS, VERIFY_FIELDS
+
+            for table_name, fields in (("search", SEARCH_FIELDS), ("match", MATCH_FIELDS),
+                                       ("verify", VERIFY_FIELDS)):
+                con.print(f"[bold]{escape('[' + table_name + ']')}[/bold] (every kind):")
+                for f in fields:
+                    con.print(f"  {escape(f.name)}: {escape(f.describe())}")
     return 0
 
 
