@@ -183,7 +183,9 @@ class DaskBackend:
             for fut in futures:
                 if not fut.done():
                     fut.cancel()
-            self.client.close()
+
+    def close(self) -> None:
+        self.client.close()
 
 
 def make_backend(*, gen, search, ctx, meta, workers: int, scheduler: str | None):

@@ -298,9 +298,12 @@ def run_search(search: Search, *, store: Store, plugins, workers: int | None = N
             "run": run_id}
     driver = _Driver(search, store, plugins, gen, ctx, meta, run_id, progress, workers,
                      scheduler)
-    if rounds_mode:
-        return driver.rounds(resumed, max_rounds)
-    return driver.shards(shards, resumed, max_shards, retry_failed)
+    try:
+        if rounds_mode:
+            return driver.rounds(resumed, max_rounds)
+        return driver.shards(shards, resumed, max_shards, retry_failed)
+    finally:
+        driver.close()
 
 
 class _Driver:
@@ -318,6 +321,7 @@ class _Driver:
                       "discoveries": 0, "new": 0, "failed": 0, "started": time.time(),
                       "run_id": run_id}
         self.prepared = False
+        self.dask = None
 
     def _emit(self, ev: dict) -> None:
         if self.progress:
@@ -331,8 +335,18 @@ class _Driver:
         if not self.prepared and not self.scheduler:
             self.gen.prepare(self.search.params, self.ctx)
             self.prepared = True
+        if self.scheduler:      # one client for the whole run (every round reuses it)
+            if self.dask is None:
+                self.dask = make_backend(gen=self.gen, search=self.search, ctx=self.ctx,
+                                         meta=self.meta, workers=1, scheduler=self.scheduler)
+            return self.dask
         return make_backend(gen=self.gen, search=self.search, ctx=self.ctx, meta=self.meta,
-                            workers=self._workers(n_units), scheduler=self.scheduler)
+                            workers=self._workers(n_units), scheduler=None)
+
+    def close(self) -> None:
+        if self.dask is not None:
+            self.dask.close()
+            self.dask = None
 
     def _merge_stats(self, outcome: ShardOutcome) -> None:
         for k, v in outcome.stats.items():
