@@ -122,7 +122,7 @@ class _Progress:
 
 def _discovery_table(records, title: str, plugins=None):
     """One rich table per kind of ``records`` (under ``title``): each kind's own columns and
-    measures (see :func:`discover.reporting.columns`)."""
+    measures (see :func:`discover.reporting.columns`); one record shows every measure."""
     from rich.console import Group
     from rich.markup import escape
     from rich.table import Table
@@ -137,7 +137,7 @@ def _discovery_table(records, title: str, plugins=None):
     groups = by_kind(records)
 
     def table(kind, recs, head):
-        cols, cells = rows(kind, recs, plugins)
+        cols, cells = rows(kind, recs, plugins, compact=len(records) != 1)
         t = Table(title=escape(head), show_lines=False)
         for _, label in cols:
             t.add_column(escape(label), overflow="fold")

@@ -54,3 +54,23 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     for d in summary.discoveries:
         assert d.expression in dom
     assert "4/pi" in dom
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium not installed")
+def test_report_of_every_kind_renders_in_headless_chromium(tmp_path):
+    # the schema-1 fixture (PCFs, programs, theorems), upgraded in place on first open
+    from pathlib import Path
+
+    store = tmp_path / "s.sqlite"
+    shutil.copy(Path(__file__).parent / "data" / "store_schema1.sqlite", store)
+    out = tmp_path / "all.html"
+    assert main(["report", "--store", str(store), "--html", str(out)]) == 0
+    cmd = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+           out.as_uri()]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
+    for section in ("Formulas (pcf)", "Programs (program)", "Theorems (theorem)"):
+        assert section in dom
+    assert "1/(e - 1)" in dom and "baseline" in dom and "(0 * x) = 0" in dom
+    assert "id=\"pareto-exp2-0-1\"" in dom and "id=\"proof-15\"" in dom

@@ -111,6 +111,14 @@ class PCF:
         a_expr, b_expr = self.sympy()
         return f"PCF({a_expr}, {b_expr})"
 
+    def _repr_html_(self) -> str:
+        """A PCF in Jupyter: a(n), b(n) and the continued fraction in LaTeX (for MathJax)."""
+        from html import escape
+
+        a_expr, b_expr = self.sympy()
+        return (f"<div><b>{escape(str(self))}</b>: a(n) = <code>{escape(str(a_expr))}</code>, "
+                f"b(n) = <code>{escape(str(b_expr))}</code><br>$${escape(self.latex())}$$</div>")
+
     @property
     def a(self) -> tuple:
         """Coefficients of ``a(n)``, highest power first."""

@@ -13,3 +13,13 @@ def discover_add_commands(subparsers):
     from .cli import add_command
 
     add_command(subparsers)
+
+
+@hookimpl
+def discover_report_section(kind, records, store):
+    """The programs' section of ``discover report``: Pareto plots next to the baselines."""
+    if kind != "program":
+        return None
+    from .report import report_section
+
+    return report_section(records, store)

@@ -185,6 +185,13 @@ class Program:
                          10: f"{c}*{a}"}[o])
         return vals[-1]
 
+    def _repr_html_(self) -> str:
+        """A program in Jupyter: its one-line expression, op count and Python code."""
+        from html import escape
+
+        return (f"<div><b>program</b> ({self.ops} ops): <code>{escape(self.text())}</code>"
+                f"<pre>{escape(self.to_python())}</pre></div>")
+
 
 def pack(programs, dtype=np.float64):
     """Encode programs as padded arrays ``(op, a, b, d, c, lens)``."""
