@@ -170,8 +170,8 @@ def cmd_run(args) -> int:
         return 0
     con = _console()
     con.print(_discovery_table(summary.discoveries,
-                               f"{search.name}: {len(summary.discoveries)} verified formulas "
-                               f"(run {summary.run_id}, {summary.new_discoveries} new)"))
+                               f"{search.name}: {len(summary.discoveries)} verified discoveries "
+                               f"(run {summary.run_id}, {summary.new_discoveries} new)", pl))
     st_ = summary.stats
     hashes = st_.get("hash_table") or {}
     if hashes:

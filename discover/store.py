@@ -176,7 +176,8 @@ class DiscoveryRecord:
                                        else round(float(self.convergence_rate), 4))
         for k, v in self.measures.items():
             out.setdefault(k, v)
-        out["method"] = self.method
+        out.setdefault("method", self.method)     # a theorem's proof method stays its own
+        out["verified_by"] = self.method
         out.update({"text": self.text, "key": self.key, "first_run": self.first_run,
                     "runs": self.runs})
         for k, v in self.extra.items():

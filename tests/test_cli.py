@@ -57,7 +57,7 @@ def test_run_prints_plain_progress_and_a_table_when_not_a_terminal(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "shards" in out.stderr and "starting run" in out.stderr
-    assert "4/pi" in out.stdout and "verified formulas" in out.stdout
+    assert "4/pi" in out.stdout and "verified discoveries" in out.stdout
     assert "delta" in out.stdout          # PCFs carry an irrationality measure
 
 
