@@ -1,14 +1,17 @@
 """The ``logic`` plugin: theorems derived from axioms, with proof graphs a machine can check.
 
-Adds two verbs to the command line (hook ``discover_add_commands``):
+Registers the generator of kind ``theorem`` (hook ``discover_generators``; see
+:mod:`.theorems`): saturation rounds of conjectures on the engine, every proof re-verified by the
+independent checker before it is stored, so ``discover run searches/peano.toml`` stores checked
+theorems and resumes after a kill. Adds two verbs (hook ``discover_add_commands``):
 
 ``discover prove AXIOMS [--seconds S] [--json] [--out DIR] [--store PATH] [--max-size N]``
-    Explore the axiom set (a path, or a corpus name such as ``peano``): conjecture equations by
-    probing on random numerals, prove them by rewriting and induction, write the proof graph to
-    ``DIR`` (JSON node-link, GraphML, HTML; default ``./proofs``) and print the theorems.
-``discover check GRAPH [--axioms AXIOMS]``
-    Re-verify every step of a proof graph (its JSON export) with the independent
-    :mod:`.checker`; exit status 1 on any bad step.
+    The short form of such a search: runs it through the engine (``--store`` or a temporary
+    store), writes the proof graph of the checked theorems to ``DIR`` (JSON node-link, GraphML,
+    HTML; default ``./proofs``) and prints the theorems.
+``discover check GRAPH [--axioms AXIOMS] [--json]``
+    Re-verify every step of a proof graph (its JSON export, or an exported provenance graph of a
+    theorem) with the independent :mod:`.checker`; exit status 1 on any bad step.
 
 See ``plugins/logic/README.md`` for the axiom syntax (also in :mod:`.syntax`).
 """
@@ -17,15 +20,15 @@ from __future__ import annotations
 
 import json
 import sys
-import time
+import tempfile
 from pathlib import Path
 
 from discover import hookimpl
 from discover.errors import DiscoverError
 
-__all__ = ["load_theory", "prove", "main_prove", "main_check"]
+__all__ = ["load_theory", "prove", "search_dict", "main_prove", "main_check"]
 
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 
 
 def load_theory(spec: str):
@@ -44,78 +47,78 @@ def load_theory(spec: str):
     return parse_axioms(p.read_text(encoding="utf-8"), name=p.stem, source=str(p))
 
 
-def prove(theory, *, seconds: float = 30.0, max_size: int = 7, out: str | None = "proofs",
-          on_theorem=None):
-    """Explore ``theory``; returns a dict with the theorems, stats, graph and file paths."""
-    from .graph import build_graph, write_all
-    from .prover import explore
+def search_dict(axioms: str, *, seconds: float = 30.0, max_size: int = 7, name: str = "",
+                **generator) -> dict:
+    """The search (same tables as a search file) that ``discover prove`` runs."""
+    name = name or Path(axioms).stem
+    return {"search": {"name": f"prove {name}", "kind": "theorem"},
+            "generator": {"axioms": str(axioms), "seconds": float(seconds),
+                          "max_size": int(max_size), **generator}}
 
-    t0 = time.perf_counter()
-    prover, stats = explore(theory, seconds=seconds, max_size=max_size, on_theorem=on_theorem,
-                            start=t0)
+
+def prove(theory, *, seconds: float = 30.0, max_size: int = 7, out: str | None = "proofs",
+          store: str | None = None, workers: int | None = 1, plugins=None,
+          new_run: bool = False, **generator):
+    """Run the theorem search of ``theory`` (a :class:`.syntax.Theory` read from a file, a
+    corpus name or a path) through the engine; returns a dict with the checked theorems, stats,
+    graph and file paths (``_graph``, ``_prover``, ``_state``, ``_summary`` for Python callers).
+
+    ``store``: the SQLite store (default: a temporary one, removed afterwards); ``generator``:
+    more ``[generator]`` fields (``rounds``, ``batch``, ...)."""
+    from discover.api import run
+    from discover.store import Store
+
+    from .graph import build_graph, write_all
+    from .theorems import prover_from_state
+
+    if isinstance(theory, (str, Path)):
+        spec = str(theory)
+        theory = load_theory(spec)
+    else:
+        spec = theory.source or theory.name
+    data = search_dict(spec, seconds=seconds, max_size=max_size, name=theory.name, **generator)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = store or str(Path(tmp) / "prove.sqlite")
+        summary = run(data, store=path, workers=workers, plugins=plugins, new_run=new_run)
+        with Store(path, readonly=True) as st:
+            last = st.last_round(summary.run_id)
+    state = last[1]["generator"] if last else {"theorems": [], "stats": {}}
+    accepted = {d.params.get("statement") for d in summary.discoveries}
+    prover = prover_from_state(theory, state, keep=accepted)
     graph = build_graph(theory, prover, name=theory.name)
     paths = write_all(graph, out, theory.name or "proofs") if out else {}
     theorems = [{"statement": th.statement(), "seconds": round(th.seconds, 4),
                  "steps": th.proof.steps(), "method": th.proof.method,
                  "node": f"theorem:{th.index}"} for th in prover.theorems]
-    return {"theorems": theorems, "graph": paths.get("json"), "files": paths,
-            "stats": {k: (round(v, 4) if isinstance(v, float) else v)
-                      for k, v in stats.items()},
-            "_graph": graph, "_prover": prover}
-
-
-def _latex(statement: str) -> str:
-    return statement.replace("*", r"\cdot ").replace("->", r"\Rightarrow")
-
-
-def store_results(result: dict, theory, store_path: str) -> int:
-    """Record each theorem as a discovery of kind ``theorem`` (provenance: its proof subgraph)."""
-    import networkx as nx
-
-    from discover.store import DiscoveryRecord, Store
-
-    graph = result["_graph"]
-    with Store(store_path) as store:
-        run = store.create_run(f"prove {theory.name}", "theorem", "axioms:" + theory.name,
-                               {"axioms": theory.source, "stats": result["stats"]}, VERSION, 1)
-        records = []
-        for th in result["theorems"]:
-            node = th["node"]
-            sub = graph.subgraph(nx.ancestors(graph, node) | {node}).copy()
-            sub.graph.update(graph.graph)
-            rec = DiscoveryRecord(
-                kind="theorem", key="theorem:" + th["statement"],
-                params={"statement": th["statement"], "axioms": theory.name,
-                        "method": th["method"]},
-                digits=float(result["stats"].get("probes", 0)), text=th["statement"],
-                latex=_latex(th["statement"]),
-                verdict={"equal": True, "method": th["method"], "steps": th["steps"],
-                         "seconds": th["seconds"]})
-            records.append((rec, sub))
-        store.record_shard(run, 0, records, candidates=result["stats"].get("conjectures", 0),
-                           hits=len(records))
-        store.finish_run(run, "done", result["stats"])
-    return run
+    stats = dict(state.get("stats", {}))
+    stats.update(theorems=len(theorems), seconds=state.get("seconds", 0.0),
+                 rounds=summary.rounds_done, checked=len(accepted),
+                 rejected=int(summary.stats.get("rejected", 0)),
+                 hash_table=summary.stats.get("hash_table", {}))
+    if state.get("stopped") == "seconds":
+        stats["timeout"] = True
+    result = {"theorems": theorems, "graph": paths.get("json"), "files": paths,
+              "stats": {k: (round(v, 4) if isinstance(v, float) else v)
+                        for k, v in stats.items()},
+              "_graph": graph, "_prover": prover, "_state": state, "_summary": summary}
+    if store:
+        result["run"] = summary.run_id
+    return result
 
 
 def main_prove(args) -> int:
     from .probe import InconsistentAxioms
-    from .syntax import AxiomSyntaxError
 
+    theory = load_theory(args.axioms)       # a syntax error names the line and column
     try:
-        theory = load_theory(args.axioms)
-    except AxiomSyntaxError:
-        raise
-    try:
-        result = prove(theory, seconds=args.seconds, max_size=args.max_size, out=args.out)
+        result = prove(theory, seconds=args.seconds, max_size=args.max_size, out=args.out,
+                       store=str(args.store) if args.store else None, workers=args.workers)
     except InconsistentAxioms as exc:
         if args.json:
             print(json.dumps({"error": str(exc), "inconsistent": True, "theorems": []}))
         else:
             print(f"inconsistent: {exc}", file=sys.stderr)
         return 1
-    if args.store:
-        result["run"] = store_results(result, theory, args.store)
     public = {k: v for k, v in result.items() if not k.startswith("_")}
     if args.json:
         print(json.dumps(public, indent=1))
@@ -123,7 +126,8 @@ def main_prove(args) -> int:
         for th in public["theorems"]:
             print(f"{th['seconds']:8.3f} s  {th['statement']}   [{th['method']}, "
                   f"{th['steps']} steps]")
-        print(f"{len(public['theorems'])} theorems; proof graph: {public['graph']}")
+        print(f"{len(public['theorems'])} theorems, each accepted by the proof checker; "
+              f"proof graph: {public['graph']}")
     return 0
 
 
@@ -137,6 +141,11 @@ def main_check(args) -> int:
         th = load_theory(args.axioms)
         axioms = {a.name: (term_to_json(a.lhs), term_to_json(a.rhs)) for a in th.axioms}
     rep = check_file(args.graph, axioms)
+    if getattr(args, "json", False):
+        errors = rep.errors or ([] if rep.ok else ["no theorems in the graph"])
+        print(json.dumps({"valid": rep.ok, "theorems": rep.verified, "steps": rep.steps,
+                          "errors": errors}, indent=1))
+        return 0 if rep.ok else 1
     if rep.ok:
         print(f"ok: {rep.theorems} theorems, {rep.steps} steps verified")
         return 0
@@ -146,27 +155,29 @@ def main_check(args) -> int:
 
 
 @hookimpl
+def discover_generators():
+    from .theorems import TheoremGenerator
+
+    return [TheoremGenerator()]
+
+
+@hookimpl
 def discover_add_commands(subparsers):
-    p = subparsers.add_parser("prove", help="derive theorems from an axiom file, with proofs")
+    p = subparsers.add_parser("prove", help="derive theorems from an axiom file, with checked "
+                              "proofs (a theorem search run through the engine)")
     p.add_argument("axioms", help="axiom file path or corpus name (e.g. peano)")
     p.add_argument("--seconds", type=float, default=30.0, help="time budget (default 30)")
     p.add_argument("--max-size", type=int, default=7,
                    help="largest side of a conjecture, in symbols (default 7)")
     p.add_argument("--out", default="proofs", help="folder for the proof graph (default proofs)")
-    p.add_argument("--store", default=None, help="also record the theorems in this SQLite store")
+    p.add_argument("--store", default=None, help="record the run and its theorems in this "
+                   "SQLite store (default: a temporary store); the same call resumes it")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=main_prove)
     c = subparsers.add_parser("check", help="re-verify a proof graph (JSON export)")
-    c.add_argument("graph", help="proof graph JSON written by discover prove")
+    c.add_argument("graph", help="proof graph JSON written by discover prove (or a theorem's "
+                   "provenance graph written by discover export)")
     c.add_argument("--axioms", default=None, help="also compare axiom nodes with this file")
+    c.add_argument("--json", action="store_true", help="print {valid, theorems, steps, errors}")
     c.set_defaults(func=main_check)
-
-
-@hookimpl
-def discover_report_section(kind, records, store):
-    """The theorems' section of ``discover report``: each theorem linked to its proof."""
-    if kind != "theorem":
-        return None
-    from .report import report_section
-
-    return report_section(records, store)

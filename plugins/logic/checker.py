@@ -39,6 +39,7 @@ class CheckReport:
         self.errors: list[str] = []
         self.steps = 0
         self.theorems = 0
+        self.verified: list[str] = []    # statements of the theorems checked without error
 
     @property
     def ok(self) -> bool:
@@ -115,6 +116,17 @@ def _var_sorts(terms, sorts):
     return out
 
 
+def _show(t, infix) -> str:
+    """The fixed infix form of a JSON term (``(x + y)``, ``S(0)``), from the graph alone."""
+    if _is_var(t):
+        return t
+    if len(t) == 1:
+        return str(t[0])
+    if len(t) == 3 and t[0] in infix:
+        return f"({_show(t[1], infix)} {t[0]} {_show(t[2], infix)})"
+    return f"{t[0]}(" + ", ".join(_show(a, infix) for a in t[1:]) + ")"
+
+
 def _fix(t, names):
     return _subst(t, {v: ["@" + v] for v in names})
 
@@ -128,6 +140,7 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
         links = data.get("links", data.get("edges"))
         edges = {(e["source"], e["target"]) for e in links}
         constructors = dict(data.get("graph", {}).get("constructors", {}))
+        infix = set(data.get("graph", {}).get("infix", []))
         sorts = data.get("graph", {}).get("sorts")
     except (KeyError, TypeError) as exc:
         err(f"not a proof graph: {exc}")
@@ -319,26 +332,23 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
             ok.append(fid)
         return ok
 
-    for tid, t in nodes.items():
-        if t.get("type") != "theorem":
-            continue
-        rep.theorems += 1
+    def _check_theorem(tid, t):
         lhs, rhs = t.get("lhs"), t.get("rhs")
         if not (_well_formed(lhs) and _well_formed(rhs)):
             err(f"{tid}: malformed statement")
-            continue
+            return
         implication = "premise_lhs" in t or "premise_rhs" in t
         plhs, prhs = t.get("premise_lhs"), t.get("premise_rhs")
         if implication and not (_well_formed(plhs) and _well_formed(prhs)):
             err(f"{tid}: malformed premise")
-            continue
+            return
         names = _vars(plhs, _vars(prhs, [])) if implication else []
         names = _vars(lhs, _vars(rhs, names))
         pid = t.get("proof")
         p = nodes.get(pid)
         if p is None or (pid, tid) not in edges:
             err(f"{tid}: proof {pid} missing or not linked")
-            continue
+            return
         if p.get("type") == "chain":
             allowed = set()
             if implication:
@@ -349,7 +359,7 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
             if (p.get("lhs") != lhs or p.get("rhs") != rhs or v not in names
                     or p.get("premise_lhs") != plhs or p.get("premise_rhs") != prhs):
                 err(f"{pid}: the induction is not about {tid} or its variable is wrong")
-                continue
+                return
             others = [u for u in names if u != v]
             family, recursive = dict(constructors), {c: range(k) for c, k in
                                                      constructors.items()}
@@ -357,7 +367,7 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
                 vs = _var_sorts([plhs, prhs, lhs, rhs] if implication else [lhs, rhs], sorts)
                 if v not in vs or len(vs[v]) != 1:
                     err(f"{pid}: the sort of {v} is not determined")
-                    continue
+                    return
                 srt = next(iter(vs[v]))
                 family = {c: k for c, k in constructors.items() if sorts.get(c, [0, None])[1]
                           == srt}
@@ -373,7 +383,7 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
             if set(cases) != set(family):
                 err(f"{pid}: cases {sorted(cases)} do not match constructors "
                     f"{sorted(family)}")
-                continue
+                return
             for con, (cid, c) in cases.items():
                 k = constructors[con]
                 fixed = ["@" + v + ("" if j == 0 else str(j)) for j in range(k)]
@@ -406,6 +416,19 @@ def check_graph(data: dict, axioms: dict | None = None) -> CheckReport:
                 check_chain(cid, _subst(lhs, goal), _subst(rhs, goal), allowed)
         else:
             err(f"{tid}: proof {pid} is neither a chain nor an induction")
+
+    for tid, t in nodes.items():
+        if t.get("type") != "theorem":
+            continue
+        rep.theorems += 1
+        before = len(rep.errors)
+        _check_theorem(tid, t)
+        if len(rep.errors) == before:
+            eq = f"{_show(t['lhs'], infix)} = {_show(t['rhs'], infix)}"
+            if "premise_lhs" in t:
+                eq = (f"{_show(t['premise_lhs'], infix)} = {_show(t['premise_rhs'], infix)} "
+                      f"-> {eq}")
+            rep.verified.append(eq)
     return rep
 
 

@@ -45,7 +45,8 @@ from .probe import (TermInterpreter, check_axioms, check_sorted_axioms, enumerat
 from .syntax import (Theory, normal_equation, rename_canonical, show, size, skolem, subst,
                      variables)
 
-__all__ = ["Prover", "Step", "Chain", "Proof", "Theorem", "explore"]
+__all__ = ["Prover", "Step", "Chain", "Proof", "Theorem", "explore", "conjectures", "attempt",
+           "add_theorem"]
 
 
 @dataclass
@@ -522,11 +523,14 @@ def implication_conjectures(theory: Theory, syms, tables, max_side: int = 3, npr
     return out
 
 
-def explore(theory: Theory, *, seconds: float = 60.0, max_size: int = 7, nprobes: int = 24,
-            stop_when=None, on_theorem=None, start: float | None = None,
-            small: int = 12, trace=None, with_implications: bool = True):
-    """Explore ``theory``; returns ``(prover, stats)``. ``stop_when(prover)`` ends early."""
-    t0 = time.perf_counter() if start is None else start
+def conjectures(theory: Theory, *, max_size: int = 7, nprobes: int = 24,
+                with_implications: bool = True):
+    """The conjecture queue of ``theory``, smallest first: ``(items, stats)``.
+
+    Each item is ``(total size, larger side, key, a, b)``: an equation ``a = b`` (key: the two
+    sides shown) or, for an implication, ``a = (s, t)`` the premise and ``b = (u, v)`` the
+    conclusion (key ``("->", s, t, u, v)``). Deterministic: the probes are seeded, the items
+    sorted. Raises :class:`.probe.InconsistentAxioms` for axioms false on numerals."""
     interp = make_interpreter(theory)
     if isinstance(interp, TermInterpreter):
         if len(theory.signature.families) > 2:
@@ -550,7 +554,7 @@ def explore(theory: Theory, *, seconds: float = 60.0, max_size: int = 7, nprobes
     for i in np.flatnonzero(ok):
         classes.setdefault(int(keys[i]), []).append(terms[i])
     seen = set()
-    queue: list = []
+    items: list = []
     for members in classes.values():
         members.sort(key=lambda u: (size(u), show(u)))
         rep = members[0]
@@ -560,15 +564,93 @@ def explore(theory: Theory, *, seconds: float = 60.0, max_size: int = 7, nprobes
             if k in seen:
                 continue
             seen.add(k)
-            queue.append((size(a) + size(b), max(size(a), size(b)), k, a, b))
+            items.append((size(a) + size(b), max(size(a), size(b)), k, a, b))
     implications = implication_conjectures(theory, syms, tables) if with_implications else []
     for (pl, pr), (cl, cr) in implications:
         k = ("->", show(pl), show(pr), show(cl), show(cr))
-        queue.append((size(pl) + size(pr) + size(cl) + size(cr), max(size(pl), size(pr)), k,
+        items.append((size(pl) + size(pr) + size(cl) + size(cr), max(size(pl), size(pr)), k,
                       (pl, pr), (cl, cr)))
+    items.sort(key=lambda it: it[:3])
+    stats = {"implications": len(implications), "terms": len(terms), "classes": len(classes),
+             "conjectures": len(items), "probes": int(nprobes)}
+    return items, stats
+
+
+def attempt(prover: Prover, item, *, small: int = 12, induct: bool = True, stats=None):
+    """Try one conjecture ``item`` (see :func:`conjectures`) against the prover's facts.
+
+    Returns ``(outcome, value)``: ``("proved", (lhs, rhs, premise, proof))``; ``("dropped",
+    None)`` (it follows and is not worth keeping, or an implication whose premise is trivial or
+    rewrites to its conclusion); ``("reduced", ((a, b), keep))``: its sides rewrite to the
+    smaller conjecture ``a = b`` (``keep``: small enough to retry later as a consequence);
+    ``("failed", None)``; ``("open", None)`` when ``induct`` is false and induction would be
+    tried next. ``stats`` counts ``attempts`` (induction and implication proofs) and
+    ``joinable``."""
+    stats = {} if stats is None else stats
+    _, _, k, a, b = item
+    if k[0] == "->":
+        (pl, pr), (cl, cr) = a, b
+        fx = {v: ("@" + v,) for v in variables(pl, variables(pr))}
+        npl, npr = prover.normalize(subst(pl, fx))[0], prover.normalize(subst(pr, fx))[0]
+        gc = (subst(cl, fx), subst(cr, fx))
+        if npl == npr or (npl, npr) in (gc, gc[::-1]):
+            return "dropped", None   # the premise is trivial, or rewrites to the conclusion
+        if not induct:
+            return "open", None
+        stats["attempts"] = stats.get("attempts", 0) + 1
+        proof = prover.prove_implication((pl, pr), cl, cr)
+        return ("failed", None) if proof is None else ("proved", (cl, cr, (pl, pr), proof))
+    ga, gb = skolem(a), skolem(b)
+    na, nb = prover.normalize(ga)[0], prover.normalize(gb)[0]
+    if na == nb:
+        stats["joinable"] = stats.get("joinable", 0) + 1
+        if (size(a) + size(b) > small or prover.is_instance(a, b)
+                or not prover.subterms_normal(ga) or not prover.subterms_normal(gb)
+                or prover.one_step_known(ga, gb) or prover.one_step_known(gb, ga)):
+            return "dropped", None
+        return "proved", (a, b, None, Proof("rewrite", chain=prover.join(ga, gb)))
+    ua, ub = normal_equation(_unfix(na), _unfix(nb))
+    if (show(ua), show(ub)) != k:
+        # the conjecture reduces to a smaller one: prove that one instead
+        return "reduced", ((ua, ub), size(a) + size(b) <= small)
+    if not induct:
+        return "open", None
+    stats["attempts"] = stats.get("attempts", 0) + 1
+    proof = prover.prove_induction(a, b)
+    return ("failed", None) if proof is None else ("proved", (a, b, None, proof))
+
+
+def add_theorem(prover: Prover, lhs, rhs, premise, proof, seconds: float = 0.0) -> Theorem:
+    """Append a proved statement to ``prover.theorems`` and make it usable: an equation as a
+    rewrite rule, an implication for modus ponens."""
+    th = Theorem(len(prover.theorems), lhs, rhs, proof, seconds, premise=premise)
+    prover.theorems.append(th)
+    if premise is None:
+        prover.add_rule(("theorem", th.index), lhs, rhs)
+    else:
+        prover.add_implication(("theorem", th.index), premise, lhs, rhs)
+    return th
+
+
+def item_size(ab) -> tuple:
+    """Queue priority ``(total size, larger side)`` of a conjecture ``(a, b)``."""
+    a, b = ab
+    return size(a) + size(b), max(size(a), size(b))
+
+
+def explore(theory: Theory, *, seconds: float = 60.0, max_size: int = 7, nprobes: int = 24,
+            stop_when=None, on_theorem=None, start: float | None = None,
+            small: int = 12, with_implications: bool = True):
+    """Explore ``theory`` one conjecture at a time (the sequential reference loop; the engine
+    runs the same steps in rounds, see :mod:`.theorems`); returns ``(prover, stats)``.
+    ``stop_when(prover)`` ends early."""
+    t0 = time.perf_counter() if start is None else start
+    items, cstats = conjectures(theory, max_size=max_size, nprobes=nprobes,
+                                with_implications=with_implications)
+    queue = list(items)
     heapq.heapify(queue)
-    stats = {"implications": len(implications), "terms": len(terms), "classes": len(classes), "conjectures": len(queue),
-             "probes": int(nprobes), "attempts": 0, "joinable": 0, "failed": 0}
+    seen = {it[2] for it in items}
+    stats = {**cstats, "attempts": 0, "joinable": 0, "failed": 0}
     prover = Prover(theory)
     failed: list = []
     while queue:
@@ -576,68 +658,28 @@ def explore(theory: Theory, *, seconds: float = 60.0, max_size: int = 7, nprobes
             stats["timeout"] = True
             break
         item = heapq.heappop(queue)
-        _, _, k, a, b = item
-        if k[0] == "->":
-            (pl, pr), (cl, cr) = a, b
-            fx = {v: ("@" + v,) for v in variables(pl, variables(pr))}
-            npl, npr = prover.normalize(subst(pl, fx))[0], prover.normalize(subst(pr, fx))[0]
-            gc = (subst(cl, fx), subst(cr, fx))
-            if npl == npr or (npl, npr) in (gc, gc[::-1]):
-                continue      # the premise is trivial, or rewrites to the conclusion
-            stats["attempts"] += 1
-            proof = prover.prove_implication((pl, pr), cl, cr)
-            if proof is None:
-                failed.append(item)
-                continue
-            th = Theorem(len(prover.theorems), cl, cr, proof, time.perf_counter() - t0,
-                         premise=(pl, pr))
-            prover.theorems.append(th)
-            prover.add_implication(("theorem", th.index), (pl, pr), cl, cr)
+        outcome, value = attempt(prover, item, small=small, stats=stats)
+        if outcome == "failed":
+            failed.append(item)
+        elif outcome == "reduced":
+            (ua, ub), keep = value
+            k2 = (show(ua), show(ub))
+            if k2 not in seen:
+                seen.add(k2)
+                heapq.heappush(queue, (*item_size((ua, ub)), k2, ua, ub))
+            if keep:
+                failed.append(item)   # may become a recorded consequence later
+        elif outcome == "proved":
+            lhs, rhs, premise, proof = value
+            th = add_theorem(prover, lhs, rhs, premise, proof, time.perf_counter() - t0)
             if on_theorem is not None:
                 on_theorem(th)
             if stop_when is not None and stop_when(prover):
                 break
-            continue
-        ga, gb = skolem(a), skolem(b)
-        na, nb = prover.normalize(ga)[0], prover.normalize(gb)[0]
-        if trace is not None and k == trace:
-            print("trace", k, show(na), show(nb), len(prover.theorems))
-        proof = None
-        if na == nb:
-            stats["joinable"] += 1
-            if (size(a) + size(b) > small or prover.is_instance(a, b)
-                    or not prover.subterms_normal(ga) or not prover.subterms_normal(gb)
-                    or prover.one_step_known(ga, gb) or prover.one_step_known(gb, ga)):
-                continue
-            proof = Proof("rewrite", chain=prover.join(ga, gb))
-        else:
-            ua, ub = normal_equation(_unfix(na), _unfix(nb))
-            k2 = (show(ua), show(ub))
-            if k2 != k:
-                # the conjecture reduces to a smaller one: prove that one instead
-                if k2 not in seen:
-                    seen.add(k2)
-                    heapq.heappush(queue, (size(ua) + size(ub), max(size(ua), size(ub)), k2,
-                                           ua, ub))
-                if size(a) + size(b) <= small:
-                    failed.append(item)   # may become a recorded consequence later
-                continue
-            stats["attempts"] += 1
-            proof = prover.prove_induction(a, b)
-            if proof is None:
-                failed.append(item)
-                continue
-        th = Theorem(len(prover.theorems), a, b, proof, time.perf_counter() - t0)
-        prover.theorems.append(th)
-        prover.add_rule(("theorem", th.index), a, b)
-        if on_theorem is not None:
-            on_theorem(th)
-        if stop_when is not None and stop_when(prover):
-            break
-        if proof.method == "induction":
-            for f in failed:
-                heapq.heappush(queue, f)
-            failed = []
+            if proof.method == "induction" and premise is None:
+                for f in failed:
+                    heapq.heappush(queue, f)
+                failed = []
     stats["failed"] = len(failed)
     stats["theorems"] = len(prover.theorems)
     stats["seconds"] = time.perf_counter() - t0
