@@ -121,6 +121,7 @@ import numpy as np
 
 from discover import (Batch, Evaluation, Generator, Hit, SearchFileError, Shard, Target, Tier,
                       Verdict)
+from discover.generator import Field
 from discover.targets import MoebiusTable
 
 VERSION = "0.1.0"
@@ -165,23 +166,19 @@ class Generator{{Class}}(Generator):
     description = "series sum 1/(k p^k) = log(p/(p-1)) matched against Moebius transforms"
     fields = {"p": "the integer p >= 2 of sum 1/(k p^k)"}
 
-    def schema(self):
-        return {"p_max": "largest p (integer 2..10^7, default 100)",
-                "shard_size": "values of p per shard (default 1000)"}
+    # the [generator] fields, declared once: the core validates every search file against
+    # them (types, ranges, defaults) and `discover plugins --verbose` prints them
+    search_fields = (
+        Field("p_max", "int", 100, "largest p", min=2, max=10 ** 7),
+        Field("shard_size", "int", 1000, "values of p per shard", min=1, max=10 ** 7),
+    )
 
     def configure(self, section, context):
-        self.reject_unknown_fields(section, ("p_max", "shard_size"))
+        params = self.validated(section)        # typed values, defaults filled in
+        # only what the schema cannot say is checked here
         if not context.targets:
             raise SearchFileError("match.constants", "no target", "add constants = [\\"ln2\\"]")
-        p_max = section.get("p_max", 100)
-        if not isinstance(p_max, int) or isinstance(p_max, bool) or not 2 <= p_max <= 10 ** 7:
-            raise SearchFileError("generator.p_max", f"expected an integer in [2, 10^7], got "
-                                  f"{p_max!r}", "write e.g. p_max = 100")
-        size = section.get("shard_size", 1000)
-        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-            raise SearchFileError("generator.shard_size", f"expected a positive integer, got "
-                                  f"{size!r}", "write e.g. shard_size = 1000")
-        return {"p_max": p_max, "shard_size": size}
+        return params
 
     def shards(self, params):
         lo, hi, step = 2, params["p_max"], params["shard_size"]
@@ -322,8 +319,15 @@ def test_verify_accepts_ln2_and_rejects_a_near_miss():
 
 
 def test_the_search_finds_ln2(tmp_path):
+    import pytest
+
     pl = get_plugin_manager(autoload=False, extra=[discover_{{name}}])
     assert "{{name}}" in pl.generators, pl.errors
+    # a field outside its declared range is refused before any work, naming it
+    bad = {"search": {"name": "x", "kind": "{{name}}"}, "generator": {"p_max": 1},
+           "match": {"constants": ["ln2"]}}
+    with pytest.raises(discover.SearchFileError, match="generator.p_max"):
+        discover.api.load(bad, plugins=pl)
     summary = discover.run(HERE / "searches" / "{{name}}.toml", store=tmp_path / "s.sqlite",
                            workers=1, plugins=pl)
     assert summary.status == "complete"

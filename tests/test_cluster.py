@@ -228,3 +228,59 @@ def test_errors(tmp_path, e_store, capsys):
     assert "no pcf discoveries" in capsys.readouterr().err
     assert main(["cluster", "--store", str(e_store), "--digits", "0"]) == 2
     assert "--digits" in capsys.readouterr().err
+
+
+def test_record_stores_verified_members_with_provenance(e_store, tmp_path, capsys):
+    import shutil
+
+    from discover.cli import main
+    from discover.store import Store
+
+    store = tmp_path / "copy.sqlite"
+    shutil.copy(e_store, store)
+    with Store(store, readonly=True) as st:
+        before = {d.key for d in st.discoveries()}
+    # without --record the store is only read
+    assert main(["cluster", "--store", str(store), "--new", "2", "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert "recorded" not in plain
+    with Store(store, readonly=True) as st:
+        assert {d.key for d in st.discoveries()} == before
+    assert main(["cluster", "--store", str(store), "--new", "2", "--record", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [f["new_members"] for f in out["families"]] == \
+        [f["new_members"] for f in plain["families"]]          # the same result, recorded
+    tried = [m for f in out["families"] for m in f["new_members"] if "skipped" not in m]
+    good = {PCF(m["a"], m["b"]).key() for m in tried if m["verified"]}
+    bad = {PCF(m["a"], m["b"]).key() for m in tried if not m["verified"]}
+    assert good and out["recorded"]["recorded"] >= len(good)
+    with Store(store, readonly=True) as st:
+        run = st.run(out["recorded"]["run"])
+        recorded = st.discoveries(run_id=run.id)
+        keys = {d.key for d in recorded}
+        graph = st.provenance(next(d.id for d in recorded if d.key not in before))
+        stored = {d.key for d in st.discoveries()}
+    assert run.mode == "verb" and keys == good
+    assert not (bad - before) & stored          # a member that failed is never recorded
+    assert all(d.digits >= 100 and d.kind == "pcf" for d in recorded)
+    assert graph.nodes["search"]["verb"] == "cluster"
+    assert [graph.nodes[n]["name"] for n in graph
+            if graph.nodes[n].get("type") == "tier"][0] == "pslq"
+
+
+def test_near_miss_is_never_recorded(tmp_path):
+    from discover.store import Store
+    from discover_plugins.cf.verbs import record, verb_context, verify_claim
+    from discover.api import plugins
+
+    gen = plugins().generator("pcf")
+    ctx = verb_context(100, ["e"])
+    finding, verdict = verify_claim(gen, PCF([1, 4], [1, 0]), ctx,
+                                    expression="1/(24*e - 65) + 10^-60")
+    assert finding is None and not verdict.equal and 55 <= verdict.digits <= 65
+    finding, verdict = verify_claim(gen, PCF([1, 4], [1, 0]), ctx, expression="1/(24*e - 65)")
+    assert finding is not None and verdict.equal
+    store = tmp_path / "s.sqlite"
+    assert record(store, name="cluster", gen=gen, findings=[], search={})["recorded"] == 0
+    with Store(store, readonly=True) as st:
+        assert st.discoveries() == []

@@ -268,3 +268,32 @@ def test_long_trajectory_beyond_int64_is_screened_exactly(tmp_path, capsys):
     with mpmath.workdps(80):
         claimed = 1 / mpmath.zeta(3) * mpmath.mpf(2700256) / 3
         assert abs(tr.pcf.limit(60) - claimed) < mpmath.mpf(10) ** -55
+
+
+def test_cli_walk_store_records_only_verified_walks(tmp_path, capsys):
+    from discover.store import Store
+
+    store = tmp_path / "w.sqlite"
+    code, out, err = _cli(capsys, "cmf", "walk", "zeta3", "--direction", "1,1", "--json",
+                          "--store", str(store))
+    assert code == 0, err
+    data = json.loads(out)          # the --json contract is the same with --store
+    assert data["verified"] and data["expression"] == "6/zeta3" and "recorded" not in data
+    # a slowly converging walk is a conjecture: its run records nothing
+    code, out, err = _cli(capsys, "cmf", "walk", "zeta3", "--direction", "1,0", "--store",
+                          str(store))
+    assert code == 0 and "0 verified" in out
+    code, out, err = _cli(capsys, "show", "--store", str(store), "--json")
+    (row,) = json.loads(out)
+    assert row["kind"] == "cmf" and (row["a"], row["b"]) == (list(APERY.a), list(APERY.b))
+    assert row["expression"] == "6/zeta3" and row["digits"] >= 100 and row["delta"] > 0
+    with Store(store, readonly=True) as st:
+        runs = st.find_runs()
+        graph = st.provenance(row["id"])
+    assert [r.mode for r in runs] == ["verb", "verb"]
+    assert graph.nodes["search"]["verb"] == "cmf walk"
+    cand = graph.nodes["candidate"]
+    origin = cand["cmf"] if isinstance(cand["cmf"], dict) else json.loads(cand["cmf"])
+    assert origin["direction"] == [1, 1] and origin["raw_a"][0] == 34
+    tiers = [graph.nodes[n]["name"] for n in graph if graph.nodes[n].get("type") == "tier"]
+    assert tiers[0] == "pslq" and "exact" in tiers

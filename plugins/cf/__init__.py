@@ -1,6 +1,6 @@
 """The continued-fraction plugin: polynomial continued fractions (PCF) found by search.
 
-Registers the ``pcf`` and ``cmf`` generators and offers ``discover.PCF`` and ``discover.CMF``.
+Registers the ``pcf``, ``cmf`` and ``esma`` generators and offers ``discover.PCF`` and ``discover.CMF``.
 """
 
 from __future__ import annotations
@@ -9,15 +9,16 @@ from discover import hookimpl
 
 from .cmf import CMF
 from .cmf_generator import CMFGenerator
+from .esma_generator import ESMAGenerator
 from .generator import PCFGenerator
 from .pcf import PCF
 
-__all__ = ["CMF", "CMFGenerator", "PCF", "PCFGenerator"]
+__all__ = ["CMF", "CMFGenerator", "ESMAGenerator", "PCF", "PCFGenerator"]
 
 
 @hookimpl
 def discover_generators():
-    return [PCFGenerator(), CMFGenerator()]
+    return [PCFGenerator(), CMFGenerator(), ESMAGenerator()]
 
 
 @hookimpl

@@ -39,10 +39,13 @@ it. A proposal is skipped (``"skipped"``) when it changes a degree or when ``b(n
 some ``n >= 1`` (the fraction would terminate). Otherwise its limit is computed from exact
 convergents at ``identify_digits`` digits, identified with PSLQ
 (:func:`discover.identification.identify`) against the constants of the cluster's closed forms, and
-the PCF is verified against the identified closed form to ``digits`` digits with
-:meth:`PCF.verify` — twice the identification precision by default, so the verification tests a
-prediction. A proposal that cannot be identified, or whose verification falls short, is reported
-as failed with the digits reached and no expression.
+the PCF is verified against the identified closed form to ``digits`` digits — twice the
+identification precision by default, so the verification tests a prediction — on the one record
+path (:mod:`discover.pipeline`, through :func:`discover_plugins.cf.verbs.verify_claim`: the pcf
+tier 3, identification and verification of the canonical form, provenance). A proposal that
+cannot be identified, or whose verification falls short, is reported as failed with the digits
+reached and no expression. With ``record=True`` (``discover cluster --record``) the verified new
+members are recorded in the same store as a run of the verb; failed ones never are.
 
 >>> from discover_plugins.cf.cluster import find_families
 >>> fams = find_families([(1, 0, 1, 0), (1, 1, 1, 0), (1, 2, 1, 0), (2, 5, 3, 1)], split=2)
@@ -64,6 +67,7 @@ import mpmath
 import sympy
 
 from discover.errors import DiscoverError, VerificationError
+from discover.generator import Field
 
 __all__ = ["cluster", "find_families", "find_plane_family", "Family", "PlaneFamily",
            "verify_member", "load_members"]
@@ -74,7 +78,7 @@ _N, _K = sympy.Symbol("n"), sympy.Symbol("k")
 # ---------------------------------------------------------------------------------------------
 # loading and metrics
 # ---------------------------------------------------------------------------------------------
-_PCF_KINDS = ("pcf", "cmf")
+_PCF_KINDS = ("pcf", "cmf", "esma")
 
 
 def _convergence_type(a, b, record_kind: str | None) -> str:
@@ -116,7 +120,7 @@ def load_members(store_path, run: int | None = None, metrics: str = "recompute",
     with Store(path, readonly=True) as st:
         if run is not None:
             st.run(run)              # raises StoreError naming the runs that exist
-        # PCFs found by enumeration (pcf) and by walking matrix fields (cmf) alike
+        # PCFs found by enumeration (pcf), by walking matrix fields (cmf) and by ESMA alike
         records = [r for kind in _PCF_KINDS for r in st.discoveries(run_id=run, kind=kind)]
     if not records:
         where = f"run {run} of {path}" if run is not None else str(path)
@@ -564,8 +568,47 @@ def verify_member(a, b, claimed, digits: int = 100) -> dict:
             else round(float(v.convergence_rate), 4), "reason": v.reason}
 
 
+class _Checker:
+    """The one record path for new members: the pcf generator, the verb's context per set of
+    constants, and the verified findings (recorded with ``--record``)."""
+
+    def __init__(self, digits: int, plugins=None, search: dict | None = None):
+        from .verbs import _plugins
+
+        self.pl = _plugins(plugins)
+        self.gen = self.pl.generator("pcf")
+        self.digits = digits
+        self.search = dict(search or {})
+        self.findings: list = []
+        self._contexts: dict = {}
+
+    def context(self, constants):
+        from .verbs import verb_context
+
+        key = tuple(constants)
+        if key not in self._contexts:
+            self._contexts[key] = verb_context(self.digits, key, self.pl)
+        return self._contexts[key]
+
+    def check(self, pcf, ident, constants, tiers):
+        """``(verified, verdict)`` of ``pcf`` against the identified closed form."""
+        from .verbs import claim_of, verify_claim
+
+        target, expression = claim_of(ident)
+        finding, verdict = verify_claim(self.gen, pcf, self.context(constants), target=target,
+                                        expression=expression, tiers=tiers,
+                                        search=self.search)
+        if finding is not None:
+            self.findings.append(finding)
+        return finding is not None, verdict
+
+
 def _try_member(a, b, constants: list[str], digits: int, identify_digits: int,
-                with_delta: bool, dynamics_depth: int = 200) -> dict:
+                with_delta: bool, dynamics_depth: int = 200, checker: _Checker | None = None
+                ) -> dict:
+    """Identify a proposed member's limit by PSLQ at ``identify_digits`` (the claim), then
+    verify it to ``digits`` through the one record path (:mod:`discover.pipeline`)."""
+    from discover import Tier
     from discover.identification import identify
 
     from .pcf import PCF
@@ -584,13 +627,18 @@ def _try_member(a, b, constants: list[str], digits: int, identify_digits: int,
         out["reason"] = (f"no closed form over {', '.join(constants) or 'the corpus'} found by "
                          f"PSLQ at {identify_digits} digits")
         return out
-    check = verify_member(a, b, ident.expression, digits)
-    out["digits"] = check["digits"]
-    out["convergence_rate"] = check["convergence_rate"]
-    if not check["verified"]:
+    checker = checker or _Checker(digits)
+    pslq = Tier("pslq", float(identify_digits), value=ident.expression,
+                detail={"method": ident.method, "relation": [int(r) for r in ident.relation],
+                        "basis": ident.basis})
+    verified, verdict = checker.check(pcf, ident, constants, [pslq])
+    out["digits"] = round(float(verdict.digits or 0.0), 2)
+    out["convergence_rate"] = (None if verdict.convergence_rate is None
+                               else round(float(verdict.convergence_rate), 4))
+    if not verified:
         out["reason"] = (f"PSLQ relation at {identify_digits} digits held to only "
-                         f"{check['digits']} of {digits} digits"
-                         + (f" ({check['reason']})" if check["reason"] else ""))
+                         f"{out['digits']} of {digits} digits"
+                         + (f" ({verdict.reason})" if verdict.reason else ""))
         return out
     out.update(expression=ident.expression, verified=True,
                identified_by=f"{ident.method} (PSLQ, {identify_digits} digits)")
@@ -608,7 +656,7 @@ def _proposals(fam: Family, new_members: int, below: int) -> list[int]:
 
 
 def _extend(fam: Family, members, known_keys, digits, identify_digits, new_members, below,
-            with_delta, dynamics_depth) -> list[dict]:
+            with_delta, dynamics_depth, checker=None) -> list[dict]:
     constants = sorted({m["constant"] for m in members if m.get("constant")})
     out = []
     for k in _proposals(fam, new_members, below):
@@ -619,12 +667,12 @@ def _extend(fam: Family, members, known_keys, digits, identify_digits, new_membe
             continue
         out.append({**entry, **_proposal(*ab, members[0]["degrees"], constants, known_keys,
                                          digits, identify_digits, with_delta,
-                                         dynamics_depth)})
+                                         dynamics_depth, checker)})
     return out
 
 
 def _proposal(a, b, degrees, constants, known_keys, digits, identify_digits, with_delta,
-              dynamics_depth) -> dict:
+              dynamics_depth, checker=None) -> dict:
     """One proposed member: skipped when a degree changes or the fraction would terminate,
     otherwise identified and verified (:func:`_try_member`), with the stored discovery it is
     equivalent to, if any."""
@@ -636,7 +684,8 @@ def _proposal(a, b, degrees, constants, known_keys, digits, identify_digits, wit
     if _vanishes_at_positive_integer(b):
         return {"a": a, "b": b, "verified": False,
                 "skipped": "b(n) = 0 at a positive integer (terminating fraction)"}
-    res = _try_member(a, b, constants, digits, identify_digits, with_delta, dynamics_depth)
+    res = _try_member(a, b, constants, digits, identify_digits, with_delta, dynamics_depth,
+                      checker)
     try:
         res["equivalent_to"] = known_keys.get(PCF(a, b).key())
     except Exception:
@@ -645,13 +694,13 @@ def _proposal(a, b, degrees, constants, known_keys, digits, identify_digits, wit
 
 
 def _extend_plane(plane: PlaneFamily, cid: int, group, known_keys, digits, identify_digits,
-                  count, with_delta, dynamics_depth, families) -> dict:
+                  count, with_delta, dynamics_depth, families, checker=None) -> dict:
     """Try ``count`` new lattice points of a plane family; mark the cluster's linear families
     that are slices of it."""
     constants = sorted({m["constant"] for m in group if m.get("constant")})
     new = [{"s": s, "t": t, **_proposal(*plane.member(s, t), group[0]["degrees"], constants,
                                         known_keys, digits, identify_digits, with_delta,
-                                        dynamics_depth)}
+                                        dynamics_depth, checker)}
            for s, t in plane.proposals(count)]
     member_ids = {group[i]["id"] for i in plane.members.values()}
     slices = [f["id"] for f in families if f["cluster"] == cid
@@ -675,24 +724,41 @@ def _extend_plane(plane: PlaneFamily, cid: int, group, known_keys, digits, ident
 # ---------------------------------------------------------------------------------------------
 # the whole pass
 # ---------------------------------------------------------------------------------------------
-def _check_int(name: str, value, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise DiscoverError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
-    return value
+#: The arguments of :func:`cluster`, declared once and checked by the core validator; errors
+#: name the command-line option.
+_ARGS = (
+    Field("digits", "int", 100, "digits each new member is verified to", min=20, max=5000),
+    Field("new", "int", 3, "values of k tried above each family's range", min=0, max=20),
+    Field("below", "int", 1, "values of k tried below each family's range", min=0, max=5),
+    Field("rate_tol", "float", 0.25, "relative tolerance on the convergence rate", min=0,
+          max=10),
+    Field("delta_tol", "float", 0.1, "absolute tolerance on delta", min=0, max=10),
+    Field("run", "int", None, "only the discoveries of this run", min=1, max=2 ** 62),
+    Field("identify_digits", "int", None, "precision of the PSLQ identification", min=20,
+          max=5000),
+    Field("dynamics_depth", "int", 200, "depth of delta and the rate", min=50, max=2000),
+)
+_OPTIONS = {"digits": "--digits", "new": "--new", "run": "--run", "rate_tol": "--rate-tol",
+            "delta_tol": "--delta-tol"}
 
 
-def _check_float(name: str, value, lo: float, hi: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value) or not lo <= value <= hi:
-        raise DiscoverError(f"{name} must be a number in [{lo}, {hi}], got {value!r}")
-    return float(value)
+def _checked_args(**given) -> dict:
+    from discover.errors import SearchFileError
+    from discover.schema import validate_fields
+
+    try:
+        return validate_fields({k: v for k, v in given.items() if v is not None}, _ARGS,
+                               prefix="cluster")
+    except SearchFileError as err:
+        name = err.field.split(".", 1)[1]
+        raise DiscoverError(f"{_OPTIONS.get(name, name)}: {err.problem} ({err.fix})") from None
 
 
 def cluster(store_path, run: int | None = None, digits: int = 100, new_members: int = 3,
             below: int = 1, rate_tol: float = 0.25, delta_tol: float = 0.1,
             identify_digits: int | None = None, min_linear: int = 3, min_quadratic: int = 4,
             max_quadratic: int = 60, with_delta: bool = True, metrics: str = "recompute",
-            dynamics_depth: int = 200) -> dict:
+            dynamics_depth: int = 200, record: bool = False, plugins=None) -> dict:
     """Cluster the pcf discoveries of a store and extend the parametric families found.
 
     Parameters
@@ -717,6 +783,10 @@ def cluster(store_path, run: int | None = None, digits: int = 100, new_members: 
         ``"recompute"`` (default) or ``"stored"``: see :func:`load_members`.
     dynamics_depth : int
         Depth at which ``delta`` and the rate are computed (50..2000).
+    record : bool
+        Record the verified new members in the same store, with provenance, as a run of the
+        verb (``discover cluster --record``); the result then has ``recorded`` (``store, run,
+        recorded, new``). Members that fail verification are never recorded.
 
     Returns
     -------
@@ -729,19 +799,18 @@ def cluster(store_path, run: int | None = None, digits: int = 100, new_members: 
         ``"untested"`` when none could be tried.
     """
     t0 = time.perf_counter()
-    digits = _check_int("--digits", digits, 20, 5000)
-    new_members = _check_int("--new", new_members, 0, 20)
-    below = _check_int("below", below, 0, 5)
-    rate_tol = _check_float("rate_tol", rate_tol, 0.0, 10.0)
-    delta_tol = _check_float("delta_tol", delta_tol, 0.0, 10.0)
-    if run is not None:
-        run = _check_int("--run", run, 1, 2 ** 62)
-    if identify_digits is None:
-        identify_digits = min(digits, max(50, digits // 2))
-    identify_digits = _check_int("identify_digits", identify_digits, 20, 5000)
-
-    dynamics_depth = _check_int("dynamics_depth", dynamics_depth, 50, 2000)
+    args = _checked_args(digits=digits, new=new_members, below=below, rate_tol=rate_tol,
+                         delta_tol=delta_tol, run=run, identify_digits=identify_digits,
+                         dynamics_depth=dynamics_depth)
+    digits, new_members, below = args["digits"], args["new"], args["below"]
+    rate_tol, delta_tol, run = args["rate_tol"], args["delta_tol"], args.get("run")
+    identify_digits = args.get("identify_digits", min(digits, max(50, digits // 2)))
+    dynamics_depth = args["dynamics_depth"]
     members = load_members(store_path, run, metrics, dynamics_depth)
+    search = {"verb": "cluster", "name": "cluster", "store": str(store_path), "run": run,
+              "digits": digits, "new": new_members, "below": below, "rate_tol": rate_tol,
+              "delta_tol": delta_tol, "identify_digits": identify_digits}
+    checker = _Checker(digits, plugins, search)
     known_keys = {}
     from .pcf import PCF
     for m in members:
@@ -773,7 +842,7 @@ def cluster(store_path, run: int | None = None, digits: int = 100, new_members: 
                       "expression": group[i]["expression"], "delta": group[i]["delta"]}
                      for k, i in sorted(fam.members.items())]
             new = _extend(fam, group, known_keys, digits, identify_digits, new_members,
-                          below, with_delta, dynamics_depth)
+                          below, with_delta, dynamics_depth, checker)
             tried = [x for x in new if "skipped" not in x]
             ok = sum(1 for x in tried if x["verified"])
             status = ("untested" if not tried else "confirmed" if ok == len(tried)
@@ -787,10 +856,17 @@ def cluster(store_path, run: int | None = None, digits: int = 100, new_members: 
         if plane is not None:
             planes.append(_extend_plane(plane, cid, group, known_keys, digits, identify_digits,
                                         max(new_members, 1) * 2, with_delta, dynamics_depth,
-                                        families))
-    return {"store": str(store_path), "run": run, "digits": digits, "metrics": metrics,
-            "dynamics_depth": dynamics_depth,
-            "identify_digits": identify_digits, "rate_tol": rate_tol, "delta_tol": delta_tol,
-            "members": len(members), "clusters": clusters, "families": families,
-            "planes": planes,
-            "seconds": round(time.perf_counter() - t0, 2)}
+                                        families, checker))
+    out = {"store": str(store_path), "run": run, "digits": digits, "metrics": metrics,
+           "dynamics_depth": dynamics_depth,
+           "identify_digits": identify_digits, "rate_tol": rate_tol, "delta_tol": delta_tol,
+           "members": len(members), "clusters": clusters, "families": families,
+           "planes": planes}
+    if record:
+        from .verbs import record as record_findings
+
+        out["recorded"] = record_findings(store_path, name="cluster", gen=checker.gen,
+                                          findings=checker.findings, search=search,
+                                          plugins=checker.pl)
+    out["seconds"] = round(time.perf_counter() - t0, 2)
+    return out

@@ -575,25 +575,30 @@ def load_cmf(name: str, path=None) -> CMF:
 
 
 def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | None = None, *,
-         digits: int = 100, path=None, constants: Sequence[str] | None = None) -> dict:
+         digits: int = 100, path=None, constants: Sequence[str] | None = None, plugins=None,
+         findings: list | None = None) -> dict:
     """Reduce one trajectory to a PCF, identify its limit and verify it: the data behind
     ``discover cmf walk``.
 
     Returns :meth:`Trajectory.to_json` plus ``limit`` (30 digits, or None), ``expression``
     (closed form in the field's constants, or None), ``digits`` (verified digits, or the digits
     the convergents reached), ``verified``, ``delta``, ``convergence_rate`` and ``reason``.
-    The limit is identified with PSLQ from ``digits + 20`` digits of exact convergents and then
-    verified to ``digits`` digits against the closed form evaluated independently.
+    The limit is identified with PSLQ from ``digits + 20`` digits of exact convergents; that
+    claim then goes through the one record path (:func:`discover.pipeline.verify_hit`: the cmf
+    generator's tier 3 to ``digits`` digits against the closed form evaluated independently,
+    delta, identification of the canonical form, provenance). A verified walk's finding is
+    appended to ``findings`` (for ``discover cmf walk --store``).
 
     >>> r = walk("zeta3", (1, 1))
     >>> r["a"], r["b"], r["expression"], r["verified"]
     ([34, 51, 27, 5], [-1, 0, 0, 0, 0, 0, 0], '6/zeta3', True)
     """
-    from discover.constants import default_registry
+    from discover import Tier
     from discover.errors import VerificationError
     from discover.identification import identify
 
-    from .generator import PCFGenerator
+    from .cmf_generator import trajectory_pcf
+    from .verbs import _plugins, claim_of, verb_context, verify_claim
 
     if isinstance(field, str):
         field = load_cmf(field, path)
@@ -601,7 +606,8 @@ def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | No
     out = tr.to_json()
     out.update(limit=None, expression=None, digits=0.0, verified=False, delta=None,
                convergence_rate=None, reason="")
-    registry = default_registry()
+    pl = _plugins(plugins)
+    registry = pl.constants
     names = list(constants if constants is not None else field.constants) or registry.names()
     try:
         value = tr.pcf.limit(digits + 20)
@@ -637,12 +643,24 @@ def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | No
                          f"coefficients up to 10^{max_exp})")
         return out
     out["expression"] = found.expression
-    claimed = registry.evaluate(found.expression, digits + 40)
-    # the pcf generator's tier 3: verification, then delta for verified formulas
-    verdict = PCFGenerator().verify(tr.pcf, claimed, digits)
+    target, expression = claim_of(found)
+    gen = pl.generator("cmf")
+    ctx = verb_context(digits, [c for c in names if c in registry] if target is None
+                       else [target.constant], pl)
+    search = {"verb": "cmf walk", "name": f"cmf walk {field.name}", "cmf": field.name,
+              "direction": out["direction"], "start": out["start"], "digits": digits,
+              "constants": names}
+    pslq = Tier("pslq", float(digits + 20), depth=0, value=found.expression,
+                detail={"relation": [int(r) for r in found.relation], "basis": found.basis,
+                        "max_coeff": f"10^{max_exp}", "limit": out["limit"]})
+    finding, verdict = verify_claim(gen, trajectory_pcf(field, tr, direction, out["start"]), ctx,
+                                    target=target, expression=expression, tiers=[pslq],
+                                    search=search)
     out["digits"] = round(float(verdict.digits), 1)
     out["verified"] = bool(verdict.equal)
     out["convergence_rate"] = verdict.convergence_rate
     out["reason"] = verdict.reason
     out["delta"] = verdict.extra.get("delta")
+    if finding is not None and findings is not None:
+        findings.append(finding)
     return out

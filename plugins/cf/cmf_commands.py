@@ -47,13 +47,28 @@ def _check(args) -> int:
 
 
 def _walk(args) -> int:
+    from discover.cli import _plugins
+
     from .cmf import load_cmf, walk
 
+    pl = _plugins(args)
     field = load_cmf(args.name, args.file)
     direction = _point(args.direction, "direction")
     start = _point(args.start, "start") if args.start else None
     constants = args.constants.split(",") if args.constants else None
-    result = walk(field, direction, start, digits=args.digits, constants=constants)
+    findings: list = []
+    result = walk(field, direction, start, digits=args.digits, constants=constants,
+                  plugins=pl, findings=findings)
+    recorded = None
+    if args.store is not None:
+        from .verbs import record
+
+        # only a verified walk is recorded; a conjecture or a near miss never is
+        recorded = record(args.store, name=f"cmf walk {field.name}", gen=pl.generator("cmf"),
+                          findings=findings, plugins=pl,
+                          search={"verb": "cmf walk", "cmf": field.to_json(),
+                                  "direction": result["direction"], "start": result["start"],
+                                  "digits": args.digits, "constants": constants})
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -72,6 +87,9 @@ def _walk(args) -> int:
             print(f"  = {result['expression']}  (NOT verified: {result['reason']})")
     else:
         print(f"  closed form: none found ({result['reason']})")
+    if recorded is not None:
+        print(f"  recorded in {recorded['store']} (run {recorded['run']}: "
+              f"{recorded['recorded']} verified, {recorded['new']} new)")
     return 0
 
 
@@ -99,5 +117,8 @@ def add_commands(subparsers) -> None:
     q.add_argument("--digits", type=int, default=100, help="digits to verify (default 100)")
     q.add_argument("--constants", help="constants for the closed form, comma-separated "
                                        "(default: the field's)")
+    q.add_argument("--store", default=None,
+                   help="SQLite store: record the verified formula with its provenance (a run "
+                        "of the verb; nothing is recorded when the walk is not verified)")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=_walk)

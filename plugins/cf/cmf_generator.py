@@ -6,7 +6,8 @@ Every trajectory (direction, start point) of a 2x2 field is reduced to a PCF
 identification). A discovery's provenance keeps the field, the direction, the start point and
 the PCF before reduction (the ``cmf`` attribute of the candidate node).
 
-Search-file parameters (``[generator]`` table):
+The ``[generator]`` fields (declared once in :attr:`CMFGenerator.search_fields`, printed by
+``discover plugins --verbose``):
 
 ``cmf``
     Name of a field in ``corpora/cmfs.toml`` (``discover cmf list``), or a label for the
@@ -37,16 +38,16 @@ from discover import Batch, Evaluation, SearchContext, SearchFileError, Shard
 from discover.errors import DiscoverError
 
 from .cmf import CMF, INT64_SAFE, directions_up_to, known_cmfs
-from .generator import PCFGenerator, _int_field, target_agreement
+from discover.generator import REQUIRED, Field
+
+from .generator import PCFGenerator, target_agreement
 from .kernels import eval_pcf_dd, eval_pcf_f64
 from .pcf import PCF
 
-__all__ = ["CMFGenerator", "TrajectoryPCF"]
+__all__ = ["CMFGenerator", "TrajectoryPCF", "trajectory_pcf"]
 
 _ID_DIGITS = 80
 _ID_MAX_COEFF = 10 ** 12      # 4 coefficients of 12 digits leave a 32-digit margin at 80
-_KEYS = {"cmf", "matrices", "directions", "max_step", "negative", "starts", "depth",
-         "refine_depth", "shard_size"}
 
 
 class TrajectoryPCF(PCF):
@@ -67,6 +68,20 @@ class TrajectoryPCF(PCF):
 
     def to_json(self) -> dict:
         return {**super().to_json(), "cmf": dict(self._origin)}
+
+
+def trajectory_origin(field: CMF, tr, direction, start) -> dict:
+    """What the provenance keeps of a trajectory: the field, direction, start point, the PCF
+    before reduction, the index shift and the Moebius map."""
+    return {"name": field.name, "direction": list(direction), "start": list(start),
+            "raw_a": list(tr.raw.a), "raw_b": list(tr.raw.b), "shift": tr.shift,
+            "moebius": [list(r) for r in tr.moebius]}
+
+
+def trajectory_pcf(field: CMF, tr, direction, start) -> "TrajectoryPCF":
+    """The reduced PCF of a trajectory, remembering where it came from."""
+    return TrajectoryPCF(list(tr.pcf.a), list(tr.pcf.b),
+                         trajectory_origin(field, tr, direction, start))
 
 
 def _oversize(pcf: PCF) -> bool:
@@ -94,30 +109,33 @@ class CMFGenerator(PCFGenerator):
     fields: dict = {}
     candidate_type = None
 
-    def schema(self) -> Mapping[str, str]:
-        return {
-            "cmf": "name of a field in corpora/cmfs.toml (discover cmf list), or a label for "
-                   "an inline [generator.matrices] table",
-            "matrices": "optional inline field: one matrix (list of rows of strings) per axis",
-            "directions / max_step": "explicit directions [[1, 1], ...], or every primitive "
-                                     "direction with components up to max_step (default 2)",
-            "negative": "with max_step: allow negative components (default false)",
-            "starts": "start points [[1, 1], ...] (default: all ones)",
-            "depth": "terms of the float64 screen (default 200)",
-            "refine_depth": "terms of the double-double refinement (default 1000)",
-            "shard_size": "trajectories per shard (default 4)",
-        }
+    search_fields = (
+        Field("cmf", "str", REQUIRED, "name of a field in corpora/cmfs.toml (discover cmf list), "
+              "or a label for an inline [generator.matrices] table"),
+        Field("matrices", "table", None, "inline field: one matrix (list of rows of strings) per "
+              "axis"),
+        Field("directions", "any", None, "explicit directions [[1, 1], ...] (instead of "
+              "max_step)"),
+        Field("max_step", "int", 2, "every primitive direction with components up to max_step",
+              min=1, max=6),
+        Field("negative", "bool", False, "with max_step: allow negative components"),
+        Field("starts", "any", None, "start points [[1, 1], ...] (default: all ones)"),
+        Field("depth", "int", 200, "terms of the float64 screen", min=10, max=100000),
+        Field("refine_depth", "int", 1000, "terms of the double-double refinement", min=20,
+              max=1000000),
+        Field("shard_size", "int", 4, "trajectories per shard", min=1, max=10000),
+    )
 
     def configure(self, section: Mapping[str, Any], context: SearchContext) -> dict:
-        self.reject_unknown_fields(section, _KEYS)
+        params = self.validated(section)
         if not context.targets:
             raise SearchFileError("match.constants", "a cmf search needs at least one target",
                                   "add constants = [\"zeta3\"] to [match]")
-        name = section.get("cmf")
-        if not isinstance(name, str) or not name:
-            raise SearchFileError("generator.cmf", f"expected a field name, got {name!r}",
+        name = params["cmf"]
+        if not name:
+            raise SearchFileError("generator.cmf", "empty field name",
                                   "write cmf = \"zeta3\" (see `discover cmf list`)")
-        inline = section.get("matrices")
+        inline = params.get("matrices")
         try:
             if inline is not None:
                 field = CMF(inline, name=name)
@@ -142,25 +160,18 @@ class CMFGenerator(PCFGenerator):
             raise SearchFileError("generator.directions", "both directions and max_step are given",
                                   "keep only one of them")
         if "directions" in section:
-            directions = _points(section, "directions", dim, str([[1] * dim]))
+            directions = _points(params, "directions", dim, str([[1] * dim]))
             if any(not any(d) for d in directions):
                 raise SearchFileError("generator.directions", "contains the zero vector",
                                       "remove it; every direction needs a nonzero component")
         else:
-            step = _int_field(section, "max_step", 2, 1, 6)
-            negative = section.get("negative", False)
-            if not isinstance(negative, bool):
-                raise SearchFileError("generator.negative", f"expected true or false, got "
-                                      f"{negative!r}", "write negative = false")
-            directions = [list(d) for d in directions_up_to(dim, step, negative)]
-        starts = (_points(section, "starts", dim, str([[1] * dim])) if "starts" in section
+            directions = [list(d) for d in directions_up_to(dim, params["max_step"],
+                                                            params["negative"])]
+        starts = (_points(params, "starts", dim, str([[1] * dim])) if "starts" in section
                   else [[1] * dim])
-        return {
-            "cmf": field.to_json(), "directions": directions, "starts": starts,
-            "depth": _int_field(section, "depth", 200, 10, 100000),
-            "refine_depth": _int_field(section, "refine_depth", 1000, 20, 1000000),
-            "shard_size": _int_field(section, "shard_size", 4, 1, 10000),
-        }
+        return {"cmf": field.to_json(), "directions": directions, "starts": starts,
+                "depth": params["depth"], "refine_depth": params["refine_depth"],
+                "shard_size": params["shard_size"]}
 
     @staticmethod
     def _trajectories(params) -> list[tuple[list[int], list[int]]]:
@@ -195,9 +206,7 @@ class CMFGenerator(PCFGenerator):
             except DiscoverError:
                 continue            # degenerate trajectory (diagonal, singular, pole)
             a, b = tr.pcf.a, tr.pcf.b
-            origin = {"name": field.name, "direction": list(d), "start": list(s),
-                      "raw_a": list(tr.raw.a), "raw_b": list(tr.raw.b), "shift": tr.shift,
-                      "moebius": [list(r) for r in tr.moebius]}
+            origin = trajectory_origin(field, tr, d, s)
             if (a, b) not in origins:
                 origins[(a, b)] = origin
                 found.append((a, b))
@@ -265,9 +274,11 @@ class CMFGenerator(PCFGenerator):
         one target constant, coefficients up to ``_ID_MAX_COEFF``): walks of a field reach
         Moebius transforms whose coefficients grow with the trajectory, far beyond what a
         Moebius table can hold. The identification is only a hint; verification decides."""
-        from discover import Hit, Target, Tier
+        from discover import Hit, Tier
         from discover.errors import VerificationError
         from discover.identification import identify
+
+        from .verbs import claim_of
 
         origins = batch.meta["origins"]
         exact = batch.meta.get("exact", {})
@@ -285,15 +296,15 @@ class CMFGenerator(PCFGenerator):
                              registry=context.constants, max_coeff=_ID_MAX_COEFF)
             if found is None or found.method != "moebius":
                 continue            # unidentified, rational, or a mix of several constants
-            r0, r1, r2, r3 = found.relation
-            transform = (-r2, -r3, r0, r1)      # x = -(r2 + r3 K) / (r0 + r1 K)
+            target, _ = claim_of(found)
+            transform = target.transform
             v = float(evaluation.values[r])
-            k = context.constants.get(found.constants[0]).float()
+            k = context.constants.get(target.constant).float()
             t = (transform[0] + transform[1] * k) / (transform[2] + transform[3] * k)
             rel = abs(v - t) / max(abs(t), 1e-300)
             hits.append(Hit(
                 candidate=TrajectoryPCF(list(pcf.a), list(pcf.b), origins[(pcf.a, pcf.b)]),
-                target=Target(found.constants[0], transform),
+                target=target,
                 tiers=[Tier("float64", 15.9, depth=params["depth"], value=repr(v),
                             digits=round(-math.log10(rel), 2) if rel > 0 else 16.0,
                             detail={"error_estimate": float(evaluation.error[r]),

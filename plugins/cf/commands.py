@@ -5,58 +5,52 @@ from __future__ import annotations
 import json
 import tomllib
 
-from discover.errors import DiscoverError
-
-_ESMA_FIELDS = {"value": str, "dps": int, "digits": int}
+from discover.errors import DiscoverError, SearchFileError
 
 
 def _read_search(path: str) -> dict:
+    """The parsed ESMA search file; the old ``[esma]`` table is refused with the conversion."""
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise DiscoverError(f"{path}: cannot read ESMA search file ({err})") from err
-    section = data.get("esma")
-    if not isinstance(section, dict):
-        raise DiscoverError(f"{path}: field 'esma' missing: add an [esma] table with value = ...")
-    for key in section:
-        if key not in _ESMA_FIELDS:
-            raise DiscoverError(f"{path}: field 'esma.{key}' is unknown; use one of "
-                                f"{', '.join(_ESMA_FIELDS)}")
-    for key, typ in _ESMA_FIELDS.items():
-        if key in section and (not isinstance(section[key], typ)
-                               or isinstance(section[key], bool)):
-            raise DiscoverError(f"{path}: field 'esma.{key}' must be a {typ.__name__}, got "
-                                f"{section[key]!r}")
-    if "value" not in section:
-        raise DiscoverError(f"{path}: field 'esma.value' missing (a corpus name or expression)")
-    return section
+    except OSError as err:
+        raise DiscoverError(f"{path}: cannot read the search file ({err})") from err
+    except tomllib.TOMLDecodeError as err:
+        raise SearchFileError("(syntax)", f"not valid TOML: {err}",
+                              "fix the line shown; strings need quotes, tables [brackets]",
+                              path=path) from err
+    if "esma" in data:
+        old = data["esma"] if isinstance(data["esma"], dict) else {}
+        gen = ", ".join(f"{k} = {json.dumps(old[k])}" for k in ("value", "dps") if k in old)
+        raise SearchFileError(
+            "esma", "[esma] is the old format of ESMA search files",
+            "write [search] name = \"esma-...\" and kind = \"esma\"; move value and dps to "
+            f"[generator]{' (' + gen + ')' if gen else ''} and digits to [verify] (see "
+            "searches/esma_e.toml)", path=path)
+    return data
 
 
 def _esma(args) -> int:
-    from discover.errors import ExpressionError
+    from discover.cli import _plugins
+
     from .esma import esma
 
-    value, dps, digits = args.value, args.dps, args.digits
+    pl = _plugins(args)
+    search = None
     if args.search:
-        sec = _read_search(args.search)
-        value, dps, digits = sec["value"], sec.get("dps", dps), sec.get("digits", digits)
-    if not value:
+        search = _read_search(args.search)
+    elif not args.value:
         raise DiscoverError("give VALUE (a corpus name or expression) or --search FILE")
-    try:
-        result = esma(value, dps=dps, digits=digits)
-    except ExpressionError as err:
-        from discover.constants import default_registry
-        raise DiscoverError(f"{err}; known constants: "
-                            f"{', '.join(default_registry().names())}") from err
+    result = esma(args.value, dps=args.dps, digits=args.digits, store=args.store, plugins=pl,
+                  search=search)
     conj = [{"a": c["a"], "b": c["b"], "expression": c["expression"], "digits": c["digits"],
              "verified": c["verified"], "moebius": c["moebius"], "pattern": c["pattern"]}
             for c in result["conjectures"]]
     if args.json:
         print(json.dumps(conj, indent=2))
         return 0
-    print(f"{result['value']}: {result['terms']} partial quotients supported by {dps} digits: "
-          f"{result['expansion'][:15]} ...")
+    print(f"{result['value']}: {result['terms']} partial quotients supported by "
+          f"{result['dps']} digits: {result['expansion'][:15]} ...")
     if result["recurrence"]:
         print(f"linear recurrence (Berlekamp-Massey): {result['recurrence']}")
     if not conj:
@@ -65,6 +59,8 @@ def _esma(args) -> int:
         state = "verified" if c["verified"] else "NOT verified"
         print(f"PCF(a={c['a']}, b={c['b']}) = {c['expression']}  ({state}, "
               f"{c['digits']} digits)")
+    if result["store"]:
+        print(f"stored in {result['store']} (run {result['run_id']})")
     return 0
 
 
@@ -72,9 +68,13 @@ def add_commands(subparsers) -> None:
     p = subparsers.add_parser("esma", help="conjecture continued fractions from a constant's "
                                           "simple continued fraction")
     p.add_argument("value", nargs="?", help="corpus constant name or safe expression")
-    p.add_argument("--search", help="TOML file with an [esma] table (value, dps, digits)")
+    p.add_argument("--search", help="search file of kind esma ([search] kind = \"esma\", "
+                                    "[generator] value, dps, [verify] digits) instead of VALUE")
     p.add_argument("--dps", type=int, default=600, help="working digits (default 600)")
     p.add_argument("--digits", type=int, default=100, help="digits to verify (default 100)")
+    p.add_argument("--store", default=None,
+                   help="SQLite store that keeps the verified formulas, with provenance "
+                        "(default: a temporary store, discarded)")
     p.add_argument("--json", action="store_true", help="print the conjectures as JSON")
     p.set_defaults(func=_esma)
     _add_cluster(subparsers)
@@ -86,13 +86,20 @@ def _cluster(args) -> int:
     from .cluster import cluster
 
     store = args.store if args.store is not None else default_store_path()
+    from discover.cli import _plugins
+
     result = cluster(store, run=args.run, digits=args.digits, new_members=args.new,
                      rate_tol=args.rate_tol, delta_tol=args.delta_tol,
-                     metrics="stored" if args.stored_metrics else "recompute")
+                     metrics="stored" if args.stored_metrics else "recompute",
+                     record=args.record, plugins=_plugins(args))
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
     _print_clusters(result)
+    if "recorded" in result:
+        r = result["recorded"]
+        print(f"recorded {r['recorded']} verified new members in {r['store']} (run {r['run']}, "
+              f"{r['new']} new discoveries)")
     return 0
 
 
@@ -182,5 +189,8 @@ def _add_cluster(subparsers) -> None:
                    help="absolute tolerance on delta (default 0.1)")
     p.add_argument("--stored-metrics", action="store_true",
                    help="use the stored delta and rate instead of recomputing them at one depth")
+    p.add_argument("--record", action="store_true",
+                   help="record the verified new members in the same store, with provenance "
+                        "(a run of the verb); members that fail are never recorded")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=_cluster)

@@ -10,12 +10,15 @@
    sequence (after a short prefix) into ``k`` interleaved subsequences and fits each by a
    polynomial in its index (period-3 for ``e``: ``1, 2m+2, 1``).
 3. A pattern is turned into a generalized continued fraction with ``b(n) = 1`` and ``a(n)``
-   given by the pattern. For ``k = 1`` it is a PCF and goes through the core verifier
-   (:meth:`PCF.verify`). For ``k > 1`` the period blocks are contracted: the product of the
-   ``k`` matrices ``[[a, 1], [1, 0]]`` of block ``m`` is a matrix of polynomials in ``m``, and
-   :func:`block_pcf` turns such a matrix sequence into a polynomial continued fraction
-   (the value is related by a Moebius map, see :func:`conjecture_from_pattern`), again
-   verified with :meth:`PCF.verify`.
+   given by the pattern. For ``k = 1`` it is a PCF. For ``k > 1`` the period blocks are
+   contracted: the product of the ``k`` matrices ``[[a, 1], [1, 0]]`` of block ``m`` is a
+   matrix of polynomials in ``m``, and :func:`block_pcf` turns such a matrix sequence into a
+   polynomial continued fraction (the value is related by a Moebius map, see
+   :func:`conjecture_from_pattern`).
+4. :func:`analyse` does steps 1-3 and returns the conjectures, unverified. Verification,
+   identification of the canonical form and recording are the engine's: the ``esma``
+   generator (:mod:`discover_plugins.cf.esma_generator`) hands each conjecture to the one
+   record path (:mod:`discover.pipeline`), and :func:`esma` runs such a search.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from .pcf import PCF
 
 __all__ = ["simple_cf", "nearest_integer_cf", "reliable_terms", "berlekamp_massey",
            "fit_polynomial", "interlaced_pattern", "block_pcf", "conjecture_from_pattern",
-           "esma"]
+           "closed_form", "analyse", "esma"]
 
 _M = sympy.Symbol("m")
 _N = sympy.Symbol("n")
@@ -209,13 +212,18 @@ def _int_coeffs(expr):
     return [int(c) for c in cs]
 
 
-def conjecture_from_pattern(seq, prefix: int, polys, value, digits: int = 100, registry=None):
-    """Build and verify the PCF of an interlaced pattern.
+def conjecture_from_pattern(seq, prefix: int, polys):
+    """The PCF of an interlaced pattern and the Moebius map that ties it to the expanded value.
 
-    Returns ``{"a", "b", "moebius", "pattern", "digits", "verified"}``: ``value`` equals
-    ``(m00 x + m01)/(m10 x + m11)`` where ``x`` is the value of ``PCF(a, b)`` and ``moebius``
-    is ``[[m00, m01], [m10, m11]]``. Verification compares ``PCF(a, b)`` with the inverse Moebius
-    image of ``value`` through :meth:`PCF.verify`.
+    Returns ``{"a", "b", "moebius", "pattern"}`` (or None when the pattern gives no integer
+    PCF): the value equals ``(m00 x + m01)/(m10 x + m11)`` where ``x`` is the value of
+    ``PCF(a, b)`` and ``moebius`` is ``[[m00, m01], [m10, m11]]``. Nothing is verified here: the
+    conjecture is a claim for the engine's tier 3.
+
+    >>> e_cf = [2] + [x for k in range(1, 10) for x in (1, 2 * k, 1)]
+    >>> c = conjecture_from_pattern(e_cf, *interlaced_pattern(e_cf))
+    >>> c["a"], c["b"], c["moebius"]
+    ([8, 16, 4], [4, 4, -3], [[2, 3], [1, 0]])
     """
     k = len(polys)
     # head: prefix terms followed by the first two full blocks (n = 0, 1 of the PCF are
@@ -249,20 +257,12 @@ def conjecture_from_pattern(seq, prefix: int, polys, value, digits: int = 100, r
         moeb = _fit_moebius(seq, prefix, polys, pcf)
         if moeb is None:
             return None
-    # inverse Moebius image of the value: x = (m11 v - m01) / (-m10 v + m00)
     (m00, m01), (m10, m11) = moeb
-    with mpmath.workdps(digits + 40):
-        v = +value
-        den = -m10 * v + m00
-        if den == 0:
-            return None
-        x = (m11 * v - m01) / den
-    verdict = pcf.verify(x, digits=digits, max_depth=20000)
+    if m00 * m11 - m01 * m10 == 0:
+        return None
     return {"a": list(pcf.a), "b": list(pcf.b), "moebius": moeb,
             "pattern": {"prefix": [int(c) for c in seq[:prefix]], "period": k,
-                        "polynomials": [[str(c) for c in p] for p in polys]},
-            "digits": round(float(verdict.digits), 1), "verified": bool(verdict.equal),
-            "reason": verdict.reason}
+                        "polynomials": [[str(c) for c in p] for p in polys]}}
 
 
 def _fit_moebius(seq, prefix, polys, pcf):
@@ -314,25 +314,34 @@ def _fit_moebius(seq, prefix, polys, pcf):
     return [[m00, m01], [m10, m11]]
 
 
-def _closed_form(name_expr: str, moeb) -> str:
-    """``x`` as an expression in the value: ``x = (m11 V - m01)/(m00 - m10 V)``."""
+def closed_form(name_expr: str, moeb) -> str:
+    """The PCF's value ``x`` as an expression in the expanded value ``V``:
+    ``x = (m11 V - m01)/(m00 - m10 V)``.
+
+    >>> closed_form("e", [[2, 3], [1, 0]])
+    '3/((e) - 2)'
+    """
     (m00, m01), (m10, m11) = moeb
     V = sympy.Symbol("V")
     expr = sympy.simplify((m11 * V - m01) / (m00 - m10 * V))
     return str(expr).replace("V", f"({name_expr})")
 
 
-def esma(value_text: str, dps: int = 600, digits: int = 100, registry=None) -> dict:
-    """Run ESMA on a corpus constant or a safe expression; returns ``{"value", "terms",
-    "expansion", "nearest_integer", "recurrence", "conjectures"}``."""
+def analyse(value_text: str, dps: int = 600, registry=None) -> dict:
+    """Expand a corpus constant or a safe expression and conjecture PCFs from the patterns of
+    its partial quotients (steps 1-3; nothing verified).
+
+    Returns ``{"value", "terms", "expansion", "nearest_integer", "nearest_integer_terms",
+    "recurrence", "conjectures"}``; each conjecture has ``a``, ``b``, ``moebius``,
+    ``pattern``, ``expression`` (the PCF's value in terms of ``value``) and
+    ``checked_terms`` (the partial quotients the pattern was fitted on). Raises
+    :class:`discover.errors.ExpressionError` for an unknown name or a bad expression.
+    """
     from discover.constants import default_registry
 
     registry = registry or default_registry()
     text = value_text.strip()
-    if text in registry:
-        name_expr = registry.get(text).name
-    else:
-        name_expr = text
+    name_expr = registry.get(text).name if text in registry else text
     registry.parse(name_expr)        # raises ExpressionError / unknown names listed
 
     def evaluate(d):
@@ -351,11 +360,26 @@ def esma(value_text: str, dps: int = 600, digits: int = 100, registry=None) -> d
     if pat is None:
         return out
     prefix, polys = pat
-    val = evaluate(digits + 60)
-    conj = conjecture_from_pattern(usable, prefix, polys, val, digits=digits)
+    conj = conjecture_from_pattern(usable, prefix, polys)
     if conj is None:
         return out
-    conj["expression"] = _closed_form(name_expr, conj["moebius"])
+    conj["expression"] = closed_form(name_expr, conj["moebius"])
     conj["checked_terms"] = len(usable)
     out["conjectures"].append(conj)
     return out
+
+
+def esma(value_text: str, dps: int = 600, digits: int = 100, *, store=None, plugins=None,
+         search: dict | None = None) -> dict:
+    """Run ESMA on a corpus constant or a safe expression through the engine: an ``esma``
+    search (one task: :func:`analyse`), whose conjectures are verified, identified and recorded
+    by the one record path. ``store`` keeps the verified formulas (default: a temporary store);
+    ``search`` is a search dict of kind ``esma`` to run instead of building one.
+
+    Returns :func:`analyse`'s dict, each conjecture with ``digits`` and ``verified`` added, and
+    ``run_id``/``store`` (None for a temporary store).
+    """
+    from .esma_generator import run_esma
+
+    return run_esma(value_text, dps=dps, digits=digits, store=store, plugins=plugins,
+                    search=search)

@@ -1,20 +1,12 @@
 """The ``pcf`` generator: enumerate polynomial continued fractions and match their limits.
 
-Search-file parameters (``[generator]`` table):
+The ``[generator]`` fields (degrees, coefficient ranges, screening and refinement depths, shard
+size) are declared once in :attr:`PCFGenerator.search_fields`; the core validates every search
+file against them (``discover plugins --verbose`` prints them) and :meth:`PCFGenerator.configure`
+only normalises the ranges and checks that the box is not empty.
 
-``a_degree``, ``b_degree``
-    Degrees of a(n) and b(n).
-``a_range``, ``b_range``
-    ``[lo, hi]`` for every coefficient, or ``a_ranges``/``b_ranges``: one ``[lo, hi]`` per
-    coefficient, highest power first.
-``a_leading_positive``
-    Keep a's leading coefficient positive (default true; the other half only negates values).
-``depth``
-    Terms of the float64 screen (default 100).
-``refine_depth``
-    Terms of the double-double refinement (default 1000).
-``shard_size``
-    Candidates per shard (default 200,000).
+Each discovery records the measures ``digits``, ``convergence_rate`` and ``delta`` (the
+irrationality measure of the reduced convergents).
 """
 
 from __future__ import annotations
@@ -27,6 +19,7 @@ import numpy as np
 
 from discover import (Batch, Evaluation, Generator, Hit, SearchContext, SearchFileError, Shard,
                       Target, Tier, Verdict)
+from discover.generator import PCF_MEASURES, Field, Measure
 from discover.targets import MoebiusTable, apply_transform
 
 from .enumerate import Box
@@ -35,21 +28,30 @@ from .pcf import PCF
 
 __all__ = ["PCFGenerator"]
 
-_KEYS = {"a_degree", "b_degree", "a_range", "b_range", "a_ranges", "b_ranges",
-         "a_leading_positive", "depth", "refine_depth", "shard_size"}
-
 VERSION = "0.1.0"
 
+_RANGE_HELP = ("[lo, hi] for every coefficient of {x} (or {x}_ranges: one pair per coefficient, "
+               "highest power first)")
 
-def _ranges(section, name: str, degree: int) -> list[list[int]]:
+#: The measures of PCF-like kinds (pcf, cmf, esma): agreeing digits, digits per term and the
+#: irrationality measure delta of the reduced convergents.
+PCF_LIKE_MEASURES = PCF_MEASURES + (
+    Measure("delta", "irrationality measure of the reduced convergents at the verification "
+            "depth (clamped to 100..400)", "", "higher"),)
+
+
+def _ranges(params, section, name: str, degree: int) -> list[list[int]]:
+    """The per-coefficient ranges of ``a`` or ``b`` from the validated ``params``: one pair per
+    coefficient (``{name}_ranges``) or one pair for all (``{name}_range``)."""
     many, one = f"{name}_ranges", f"{name}_range"
     if many in section and one in section:
         raise SearchFileError(f"generator.{many}", f"both {many} and {one} are given",
                               "keep only one of them")
     if many in section:
-        value = section[many]
-        if (not isinstance(value, list) or len(value) != degree + 1 or not all(
-                isinstance(r, list) and len(r) == 2 and all(isinstance(x, int) for x in r)
+        value = params[many]
+        if (len(value) != degree + 1 or not all(
+                isinstance(r, list) and len(r) == 2
+                and all(isinstance(x, int) and not isinstance(x, bool) for x in r)
                 for r in value)):
             raise SearchFileError(f"generator.{many}",
                                   f"expected {degree + 1} pairs [lo, hi] (one per coefficient, "
@@ -57,15 +59,10 @@ def _ranges(section, name: str, degree: int) -> list[list[int]]:
                                   f"write e.g. {many} = " + str([[-5, 5]] * (degree + 1)))
         out = [list(r) for r in value]
     else:
-        value = section.get(one)
-        if value is None:
+        if one not in params:
             raise SearchFileError(f"generator.{one}", "missing",
                                   f"add {one} = [-5, 5] (the range of every coefficient)")
-        if (not isinstance(value, list) or len(value) != 2
-                or not all(isinstance(x, int) and not isinstance(x, bool) for x in value)):
-            raise SearchFileError(f"generator.{one}", f"expected [lo, hi] integers, got {value!r}",
-                                  f"write e.g. {one} = [-5, 5]")
-        out = [list(value) for _ in range(degree + 1)]
+        out = [list(params[one]) for _ in range(degree + 1)]
     for r in out:
         if r[0] > r[1]:
             raise SearchFileError(f"generator.{many if many in section else one}",
@@ -75,14 +72,6 @@ def _ranges(section, name: str, degree: int) -> list[list[int]]:
                                   f"range {r} has coefficients above 10^6",
                                   "use smaller coefficients")
     return out
-
-
-def _int_field(section, name: str, default: int, lo: int, hi: int) -> int:
-    value = section.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise SearchFileError(f"generator.{name}", f"expected an integer in [{lo}, {hi}], got "
-                              f"{value!r}", f"write e.g. {name} = {default}")
-    return value
 
 
 def target_agreement(x, target: Target, context: SearchContext) -> tuple[float, float, float]:
@@ -108,37 +97,39 @@ class PCFGenerator(Generator):
     hash_digits = 12
     candidate_type = PCF
 
-    # -- search definition -----------------------------------------------------------
-    def schema(self) -> Mapping[str, str]:
-        return {
-            "a_degree": "degree of a(n) (integer, 0..6)",
-            "b_degree": "degree of b(n) (integer, 0..12)",
-            "a_range / a_ranges": "[lo, hi] for every coefficient of a, or one pair per "
-                                  "coefficient (highest power first)",
-            "b_range / b_ranges": "likewise for b",
-            "a_leading_positive": "keep a's leading coefficient > 0 (default true)",
-            "depth": "terms of the float64 screen (default 100)",
-            "refine_depth": "terms of the double-double refinement (default 1000)",
-            "shard_size": "candidates per shard (default 200000)",
-        }
+    search_fields = (
+        Field("a_degree", "int", 1, "degree of a(n)", min=0, max=6),
+        Field("b_degree", "int", 2, "degree of b(n)", min=0, max=12),
+        Field("a_range", "list[int]", None, _RANGE_HELP.format(x="a"), min=-10 ** 6,
+              max=10 ** 6, min_items=2, max_items=2),
+        Field("b_range", "list[int]", None, _RANGE_HELP.format(x="b"), min=-10 ** 6,
+              max=10 ** 6, min_items=2, max_items=2),
+        Field("a_ranges", "any", None, "one [lo, hi] per coefficient of a, highest power first "
+              "(instead of a_range)"),
+        Field("b_ranges", "any", None, "one [lo, hi] per coefficient of b, highest power first "
+              "(instead of b_range)"),
+        Field("a_leading_positive", "bool", True, "keep a's leading coefficient > 0 (the other "
+              "half only negates values)"),
+        Field("depth", "int", 100, "terms of the float64 screen", min=10, max=100000),
+        Field("refine_depth", "int", 1000, "terms of the double-double refinement", min=20,
+              max=1000000),
+        Field("shard_size", "int", 200000, "candidates per shard", min=100, max=10 ** 8),
+    )
+    measures = PCF_LIKE_MEASURES
 
+    # -- search definition -----------------------------------------------------------
     def configure(self, section: Mapping[str, Any], context: SearchContext) -> dict:
-        self.reject_unknown_fields(section, _KEYS)
+        params = self.validated(section)
         if not context.targets:
             raise SearchFileError("match.constants", "a pcf search needs at least one target",
                                   "add constants = [\"pi\"] to [match]")
-        da = _int_field(section, "a_degree", 1, 0, 6)
-        db = _int_field(section, "b_degree", 2, 0, 12)
-        lead = section.get("a_leading_positive", True)
-        if not isinstance(lead, bool):
-            raise SearchFileError("generator.a_leading_positive", f"expected true or false, got "
-                                  f"{lead!r}", "write a_leading_positive = true")
+        da, db = params["a_degree"], params["b_degree"]
         params = {
-            "a_ranges": _ranges(section, "a", da), "b_ranges": _ranges(section, "b", db),
-            "a_leading_positive": lead,
-            "depth": _int_field(section, "depth", 100, 10, 100000),
-            "refine_depth": _int_field(section, "refine_depth", 1000, 20, 1000000),
-            "shard_size": _int_field(section, "shard_size", 200000, 100, 10 ** 8),
+            "a_ranges": _ranges(params, section, "a", da),
+            "b_ranges": _ranges(params, section, "b", db),
+            "a_leading_positive": params["a_leading_positive"],
+            "depth": params["depth"], "refine_depth": params["refine_depth"],
+            "shard_size": params["shard_size"],
         }
         if self._box(params).size == 0:
             raise SearchFileError("generator.a_range", "the box holds no candidate",
@@ -280,7 +271,9 @@ class PCFGenerator(Generator):
                                limit_digits=float(verdict.digits))
                 verdict.extra["delta"] = (round(dyn["delta"], 5)
                                           if math.isfinite(dyn["delta"]) else None)
+                verdict.measures["delta"] = verdict.extra["delta"]
                 verdict.extra["delta_depth"] = depth
+                verdict.method += f"; delta from reduced convergents at depth {depth}"
                 verdict.extra["convergence_rate"] = verdict.convergence_rate
                 verdict.extra["factorial_reduction"] = dyn["factorial_reduction"]
                 verdict.extra["error_curve_fit"] = dyn["error_curve_fit"]

@@ -4,7 +4,10 @@ A candidate is :class:`BBP` ``(b, m, s, c_1..c_m, scale)``, the series
 
     K = (1/scale) * sum_{k>=0} b^-k * sum_{j=1..m} c_j / (m k + j)^s
 
-Search-file parameters (``[generator]`` table): see :meth:`BBPGenerator.schema`.
+The ``[generator]`` fields are declared once in :attr:`BBPGenerator.search_fields` (the core
+validates them; ``discover plugins --verbose`` prints them). Each discovery records the measures
+``digits``, ``convergence_rate`` (digits per term, log10 b) and ``delta`` (the irrationality
+measure of the partial sums, see :func:`partial_sum_delta`).
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ import numpy as np
 
 from discover import (Batch, Evaluation, Generator, Hit, SearchContext, SearchFileError, Shard,
                       Tier, Verdict)
+from discover.generator import PCF_MEASURES, Field, Measure
 
 from .kernels import OK, slices_f64
 
-__all__ = ["BBP", "BBPGenerator", "slices_mp"]
+__all__ = ["BBP", "BBPGenerator", "slices_mp", "partial_sum_delta"]
 
 VERSION = "0.1.0"
 
@@ -119,26 +123,31 @@ class BBP:
         return f"{pre}\\sum_{{k\\ge0}}\\frac{{1}}{{{self.base}^k}}\\left({body}\\right)"
 
 
-_KEYS = {"bases", "periods", "powers", "expressions", "pslq_digits", "max_coeff", "screen_terms"}
+def partial_sum_delta(candidate: "BBP", value, terms: int) -> float | None:
+    """The irrationality measure ``delta`` of the partial sum ``p/q`` (reduced) of ``terms``
+    terms: ``|value - p/q| = q^-(1 + delta)``, as for a continued fraction's convergents.
+    ``value`` must be known to well beyond ``terms * log10(b)`` digits; None when the partial
+    sum is exact or its denominator is 1.
 
+    >>> d = partial_sum_delta(BBP(2, 1, 1, (1,), 2), mpmath.log(2), 20)
+    >>> -1 < d < 0
+    True
+    """
+    from fractions import Fraction
 
-def _int_list(section, name: str, default, lo: int, hi: int) -> list[int]:
-    value = section.get(name, default)
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = [value]
-    if (not isinstance(value, list) or not value or not all(
-            isinstance(x, int) and not isinstance(x, bool) and lo <= x <= hi for x in value)):
-        raise SearchFileError(f"generator.{name}", f"expected a non-empty list of integers in "
-                              f"[{lo}, {hi}], got {value!r}", f"write e.g. {name} = {default}")
-    return sorted(set(value))
-
-
-def _int_field(section, name: str, default: int, lo: int, hi: int) -> int:
-    value = section.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise SearchFileError(f"generator.{name}", f"expected an integer in [{lo}, {hi}], got "
-                              f"{value!r}", f"write e.g. {name} = {default}")
-    return value
+    total = Fraction(0)
+    for k in range(terms):
+        inner = sum(Fraction(c, (candidate.period * k + j + 1) ** candidate.power)
+                    for j, c in enumerate(candidate.coefficients) if c)
+        total += inner / candidate.base ** k
+    total /= candidate.scale
+    if total.denominator == 1:
+        return None
+    with mpmath.workdps(int(terms * math.log10(candidate.base)) + 40):
+        diff = abs(mpmath.mpf(value) - mpmath.mpf(total.numerator) / total.denominator)
+        if not diff:
+            return None
+        return float(-1 - mpmath.log(diff) / mpmath.log(total.denominator))
 
 
 def _split_ints(value, name: str) -> list[int]:
@@ -166,27 +175,30 @@ class BBPGenerator(Generator):
     hash_digits = 12
     candidate_type = BBP
 
-    def schema(self) -> Mapping[str, str]:
-        return {
-            "bases": "list of bases b (integers 2..10^6), e.g. [16]",
-            "periods": "list of periods m (1..24), e.g. [8]",
-            "powers": "list of powers s (1..6) (default [1])",
-            "expressions": "closed forms to relate to the slices, e.g. [\"pi^2\"] (default: the "
-                           "[match] constants)",
-            "pslq_digits": "working digits of the PSLQ search (20..500, default 60)",
-            "max_coeff": "largest |coefficient| PSLQ may use (default 10000)",
-            "screen_terms": "most terms of the float64 screen per slice (default 2000)",
-        }
+    search_fields = (
+        Field("bases", "list[int]", [16], "bases b, e.g. [16]", min=2, max=10 ** 6,
+              min_items=1),
+        Field("periods", "list[int]", [8], "periods m, e.g. [8]", min=1, max=24, min_items=1),
+        Field("powers", "list[int]", [1], "powers s", min=1, max=6, min_items=1),
+        Field("expressions", "list[str]", None, "closed forms to relate to the slices, e.g. "
+              "[\"pi^2\"] (default: the [match] constants)"),
+        Field("pslq_digits", "int", 60, "working digits of the PSLQ search", min=20, max=500),
+        Field("max_coeff", "int", 10000, "largest |coefficient| PSLQ may use", min=2,
+              max=10 ** 9),
+        Field("screen_terms", "int", 2000, "most terms of the float64 screen per slice",
+              min=10, max=10 ** 6),
+    )
+    measures = PCF_MEASURES + (
+        Measure("delta", "irrationality measure of the partial sums (reduced) at the depth "
+                "that gives about 30 digits", "", "higher"),)
 
     def configure(self, section: Mapping[str, Any], context: SearchContext) -> dict:
-        self.reject_unknown_fields(section, _KEYS)
-        exprs = section.get("expressions", list(context.targets))
-        if isinstance(exprs, str):
-            exprs = [exprs]
-        if not isinstance(exprs, list) or not exprs or not all(isinstance(e, str) for e in exprs):
-            raise SearchFileError("generator.expressions", f"no closed form to look for "
-                                  f"(got {exprs!r})", "add expressions = [\"pi\"] to [generator] "
-                                  "or constants = [\"pi\"] to [match]")
+        params = self.validated(section)
+        exprs = params.get("expressions", list(context.targets))
+        if not exprs:
+            raise SearchFileError("generator.expressions", "no closed form to look for",
+                                  "add expressions = [\"pi\"] to [generator] or constants = "
+                                  "[\"pi\"] to [match]")
         for e in exprs:
             try:
                 context.constants.evaluate(e, 20)
@@ -194,15 +206,10 @@ class BBPGenerator(Generator):
                 raise SearchFileError("generator.expressions", f"cannot evaluate {e!r}: {err}",
                                       "use constant names from `discover constants` with "
                                       "+ - * / ^") from err
-        return {
-            "bases": _int_list(section, "bases", [16], 2, 10 ** 6),
-            "periods": _int_list(section, "periods", [8], 1, 24),
-            "powers": _int_list(section, "powers", [1], 1, 6),
-            "expressions": list(exprs),
-            "pslq_digits": _int_field(section, "pslq_digits", 60, 20, 500),
-            "max_coeff": _int_field(section, "max_coeff", 10000, 2, 10 ** 9),
-            "screen_terms": _int_field(section, "screen_terms", 2000, 10, 10 ** 6),
-        }
+        for name in ("bases", "periods", "powers"):
+            params[name] = sorted(set(params[name]))
+        params["expressions"] = list(exprs)
+        return params
 
     def shards(self, params) -> list[Shard]:
         per = len(params["periods"]) * len(params["powers"])
@@ -315,12 +322,25 @@ class BBPGenerator(Generator):
             value = mpmath.nstr(x, 30)
         equal = agree >= digits
         rate = math.log10(candidate.base)
-        return Verdict(equal=equal, digits=agree, required=digits, convergence_rate=rate,
-                       depth=n, value=value, claimed=mpmath.nstr(claimed, 30),
-                       method="mpmath series sum", seconds=time.perf_counter() - t0,
-                       reason="" if equal else f"only {agree:.1f} digits agree",
-                       tiers=[Tier("mpmath", float(work + 15), depth=n, value=value,
-                                   digits=round(agree, 2))])
+        verdict = Verdict(equal=equal, digits=agree, required=digits, convergence_rate=rate,
+                          depth=n, value=value, claimed=mpmath.nstr(claimed, 30),
+                          method="mpmath series sum with tail bound",
+                          seconds=time.perf_counter() - t0,
+                          reason="" if equal else f"only {agree:.1f} digits agree",
+                          tiers=[Tier("mpmath", float(work + 15), depth=n, value=value,
+                                      digits=round(agree, 2))])
+        if equal:
+            depth = terms_needed(candidate.base, 30)
+            try:
+                delta = partial_sum_delta(candidate, claimed, depth)
+            except (ArithmeticError, ValueError) as err:   # informative, never fatal
+                verdict.extra["delta_error"] = str(err)
+            else:
+                delta = None if delta is None else round(delta, 5)
+                verdict.measures["delta"] = verdict.extra["delta"] = delta
+                verdict.extra["delta_depth"] = depth
+                verdict.method += f"; delta from partial sums at depth {depth}"
+        return verdict
 
     def value(self, candidate: BBP, digits: int):
         return candidate.value(digits)
