@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,9 @@ def test_bbp_formula_for_pi_with_provenance(installed_bbp, tmp_path):
     assert [(d["base"], d["period"], d["power"], d["coefficients"], d["scale"])
             for d in found] == [(16, 8, 1, [4, 0, 0, -2, -1, -1, 0, 0], 1)]
     assert found[0]["expression"] == "pi" and found[0]["digits"] >= 100
+    # the measures of a PCF-like kind: digits, rate (log10 16) and delta of the partial sums
+    assert abs(found[0]["convergence_rate"] - math.log10(16)) < 1e-3
+    assert -1 < found[0]["delta"] < 0 and "delta" in found[0]["method"]
     exported = _discover(installed_bbp, "export", "--store", str(tmp_path / "bbp_pi.sqlite"),
                          "--out", str(tmp_path / "prov"), "--json")
     assert exported.returncode == 0, exported.stderr
@@ -103,3 +107,18 @@ def test_bbp_verify_from_the_command_line(installed_bbp):
                     "--json")
     assert bad.returncode == 1
     assert not json.loads(bad.stdout)["equal"]
+
+
+def test_bbp_fields_are_validated_by_the_core(installed_bbp, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[search]\nname = "b"\nkind = "bbp"\n[generator]\nbases = [1]\n'
+                   '[match]\nconstants = ["pi"]\n')
+    out = _discover(installed_bbp, "run", str(bad), "--store", str(tmp_path / "b.sqlite"))
+    assert out.returncode == 2 and "generator.bases[0]" in out.stderr and "between 2 and" in \
+        out.stderr
+    bad.write_text('[search]\nname = "b"\nkind = "bbp"\n[generator]\npslq_digit = 60\n'
+                   '[match]\nconstants = ["pi"]\n')
+    out = _discover(installed_bbp, "run", str(bad), "--store", str(tmp_path / "b.sqlite"))
+    assert out.returncode == 2 and "generator.pslq_digit" in out.stderr and "pslq_digits" in \
+        out.stderr
+    assert not (tmp_path / "b.sqlite").exists()

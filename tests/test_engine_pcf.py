@@ -99,6 +99,12 @@ def test_show_json_contract(small_run, capsys):
         assert isinstance(r["a"], list) and isinstance(r["b"], list)
         assert r["constant"] == "pi" and r["digits"] >= 100
         sympy.sympify(r["expression"], locals={"pi": sympy.Symbol("pi")})
+        # the pcf measures: digits, convergence rate and delta, and the verdict's method
+        assert isinstance(r["convergence_rate"], float) and "delta" in r
+        assert r["method"].startswith("exact convergents") and "delta" in r["method"]
+    for d in summary.discoveries:
+        assert set(d.measures) == {"digits", "convergence_rate", "delta"}
+        assert d.measures["delta"] == d.extra["delta"]
 
 
 def test_export_writes_json_and_graphml(small_run, tmp_path):
