@@ -330,7 +330,14 @@ def test_cli_prove_json_and_check(tmp_path, capsys):
         assert re.fullmatch(f"(?:{eq} -> )?{eq}", th["statement"]), th["statement"]
         assert th["seconds"] >= 0 and th["steps"] >= 1
     assert "(x + y) = (y + x)" in [t["statement"] for t in obj["theorems"]]
+    assert obj["stats"]["rounds"] >= 1 and obj["stats"]["rejected"] == 0
+    assert obj["stats"]["checked"] == len(obj["theorems"]) and obj["run"] >= 1
     assert main(["check", obj["graph"]]) == 0
+    capsys.readouterr()
+    assert main(["check", obj["graph"], "--json"]) == 0
+    checked = json.loads(capsys.readouterr().out)
+    assert checked["valid"] and sorted(checked["theorems"]) == sorted(
+        t["statement"] for t in obj["theorems"])
     assert main(["check", obj["graph"], "--axioms", "peano"]) == 0
     data = json.loads(open(obj["graph"]).read())
     st = _node(data, lambda n: n["type"] == "step")
@@ -342,6 +349,8 @@ def test_cli_prove_json_and_check(tmp_path, capsys):
     with Store(store) as s:
         recs = s.discoveries(kind="theorem")
         assert len(recs) == len(obj["theorems"])
+        assert all(r.measures["checked"] is True and r.digits is None for r in recs)
+        assert {r.params["statement"] for r in recs} == {t["statement"] for t in obj["theorems"]}
         g = s.provenance(recs[0].id)
         assert any(d.get("type") == "theorem" for _, d in g.nodes(data=True))
 
