@@ -540,6 +540,9 @@ class Store:
                     (run_id, index, "failed" if error else "done",
                      None if error else json.dumps(state, sort_keys=True), candidates, seconds,
                      error, json.dumps(stats or {}, sort_keys=True), now))
+                if not error:   # only the latest state is needed to resume: keep the file small
+                    db.execute("UPDATE rounds SET state_json = NULL WHERE run_id = ? AND "
+                               "round < ?", (run_id, index))
         return out
 
     # -- rounds and the functional hash table ----------------------------------------------
@@ -547,7 +550,7 @@ class Store:
         """``(round, state)`` of the latest round of ``run_id`` recorded as done, or None."""
         row = self._db.execute(
             "SELECT round, state_json FROM rounds WHERE run_id = ? AND status = 'done' "
-            "ORDER BY round DESC LIMIT 1", (run_id,)).fetchone()
+            "AND state_json IS NOT NULL ORDER BY round DESC LIMIT 1", (run_id,)).fetchone()
         if row is None:
             return None
         return int(row["round"]), json.loads(row["state_json"])

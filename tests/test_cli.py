@@ -65,7 +65,7 @@ def test_plugins_and_constants_listings(capsys):
     assert main(["plugins", "--json", "--verbose"]) == 0
     rows = json.loads(capsys.readouterr().out)
     cf = next(r for r in rows if r["name"] == "cf")
-    assert cf["kinds"] == ["pcf", "cmf"] and "a_degree" in cf["schemas"]["pcf"]
+    assert cf["kinds"] == ["pcf", "cmf", "esma"] and "a_degree" in cf["schemas"]["pcf"]
     assert "directions / max_step" in cf["schemas"]["cmf"]
     assert main(["constants", "--json"]) == 0
     names = {c["name"] for c in json.loads(capsys.readouterr().out)}
