@@ -66,7 +66,7 @@ def test_plugins_and_constants_listings(capsys):
     rows = json.loads(capsys.readouterr().out)
     cf = next(r for r in rows if r["name"] == "cf")
     assert cf["kinds"] == ["pcf", "cmf", "esma"] and "a_degree" in cf["schemas"]["pcf"]
-    assert "directions / max_step" in cf["schemas"]["cmf"]
+    assert {"directions", "max_step"} <= set(cf["schemas"]["cmf"])
     assert main(["constants", "--json"]) == 0
     names = {c["name"] for c in json.loads(capsys.readouterr().out)}
     assert {"pi", "e", "zeta2", "zeta3", "zeta5", "catalan", "ln2", "sqrt2", "phi",
