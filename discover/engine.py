@@ -28,7 +28,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import mpmath
 
 from . import hashing
 from .errors import DiscoverError

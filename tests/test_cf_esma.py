@@ -30,7 +30,6 @@ def test_rediscovers(name, period):
     c = r["conjectures"][0]
     assert c["verified"] and c["digits"] >= 100 and c["pattern"]["period"] == period
     # the stated closed form equals the PCF's value
-    from discover.constants import default_registry
     from discover_plugins.cf.pcf import PCF
     assert PCF(c["a"], c["b"]).verify(c["expression"].replace("(" + name + ")", name),
                                       digits=60).equal

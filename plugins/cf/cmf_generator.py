@@ -42,7 +42,7 @@ from discover.generator import REQUIRED, Field
 
 from .generator import PCFGenerator, target_agreement
 from .kernels import eval_pcf_dd, eval_pcf_f64
-from .pcf import PCF
+from .pcf import PCF, OriginPCF
 
 __all__ = ["CMFGenerator", "TrajectoryPCF", "trajectory_pcf"]
 
@@ -50,24 +50,11 @@ _ID_DIGITS = 80
 _ID_MAX_COEFF = 10 ** 12      # 4 coefficients of 12 digits leave a 32-digit margin at 80
 
 
-class TrajectoryPCF(PCF):
+class TrajectoryPCF(OriginPCF):
     """A PCF that remembers the field trajectory it came from (``origin``)."""
 
-    __slots__ = ("_origin",)
-
-    def __init__(self, a, b, origin: Mapping[str, Any]):
-        object.__setattr__(self, "_origin", dict(origin))
-        super().__init__(a, b)
-
-    @property
-    def origin(self) -> dict:
-        return dict(self._origin)
-
-    def __reduce__(self):
-        return (TrajectoryPCF, (list(self.a), list(self.b), self._origin))
-
-    def to_json(self) -> dict:
-        return {**super().to_json(), "cmf": dict(self._origin)}
+    __slots__ = ()
+    origin_key = "cmf"
 
 
 def trajectory_origin(field: CMF, tr, direction, start) -> dict:

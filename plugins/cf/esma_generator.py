@@ -39,29 +39,16 @@ from discover.generator import REQUIRED, Field, RoundOutcome, Task
 
 from .esma import analyse
 from .generator import PCF_LIKE_MEASURES, PCFGenerator
-from .pcf import PCF
+from .pcf import PCF, OriginPCF
 
 __all__ = ["ESMAGenerator", "EsmaPCF", "esma_search", "run_esma"]
 
 
-class EsmaPCF(PCF):
+class EsmaPCF(OriginPCF):
     """A PCF that remembers the ESMA pattern it was conjectured from (``origin``)."""
 
-    __slots__ = ("_origin",)
-
-    def __init__(self, a, b, origin: Mapping[str, Any]):
-        object.__setattr__(self, "_origin", dict(origin))
-        super().__init__(a, b)
-
-    @property
-    def origin(self) -> dict:
-        return dict(self._origin)
-
-    def __reduce__(self):
-        return (EsmaPCF, (list(self.a), list(self.b), self._origin))
-
-    def to_json(self) -> dict:
-        return {**super().to_json(), "esma": dict(self._origin)}
+    __slots__ = ()
+    origin_key = "esma"
 
 
 def _moebius_target(constant: str, moebius) -> Target:

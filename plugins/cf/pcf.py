@@ -33,7 +33,7 @@ from discover.safeexpr import parse_polynomial
 from . import canonical as _canon
 from .convergence import compute_limit, extrapolate, poly_values, run_verify
 
-__all__ = ["PCF"]
+__all__ = ["PCF", "OriginPCF"]
 
 _N = sympy.Symbol("n")
 
@@ -307,3 +307,26 @@ class PCF:
     def to_json(self) -> dict:
         """``{"a": [...], "b": [...]}``."""
         return {"a": list(self._a), "b": list(self._b)}
+
+
+class OriginPCF(PCF):
+    """A PCF that remembers where it came from (``origin``: a field trajectory, an ESMA
+    pattern), kept in its JSON under :attr:`origin_key` and so in the discovery's provenance.
+    Subclasses set ``origin_key``."""
+
+    __slots__ = ("_origin",)
+    origin_key = "origin"
+
+    def __init__(self, a, b, origin):
+        object.__setattr__(self, "_origin", dict(origin))
+        super().__init__(a, b)
+
+    @property
+    def origin(self) -> dict:
+        return dict(self._origin)
+
+    def __reduce__(self):
+        return (type(self), (list(self.a), list(self.b), self._origin))
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), self.origin_key: dict(self._origin)}
