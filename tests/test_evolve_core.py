@@ -11,7 +11,8 @@ from discover.hashing import vector_keys
 from discover_plugins.evolve.fit import fit_constants
 from discover_plugins.evolve.functions import EvolveError, get_target, reference
 from discover_plugins.evolve.program import Builder, Program, eval_population
-from discover_plugins.evolve.search import Config, _island, fit_grid
+from discover_plugins.evolve.search import (Fitter, Island, evolve_island, fit_grid,
+                                            make_grids)
 from discover_plugins.evolve.verify import measure, prove_bound
 
 
@@ -74,12 +75,37 @@ def test_equivalent_programs_hash_equal_and_cache_hits():
     vals, _ = eval_population([p, q], xs)
     k1, _ = vector_keys(vals, digits=12)
     assert k1[0] == k1[1]
+
+
+
+def _island_run(hashes, generations=60):
     t = get_target("exp", 0, 1)
-    cfg = Config("exp", 0, 1, 6, seed=3, workers=1, generations=60)
-    res = _island(cfg, 0, 0, t, fitted_seeds=[(_exp2_poly(2)[1].to_dict(), {"family": "h"},
-                                               0.1)])
-    assert res.stats["lookups"] > 0 and res.stats["hits"] > 0
-    assert res.stats["hits"] + res.stats["fits"] == res.stats["lookups"]
+    g = make_grids(t, 0.0, 1.0)
+    isl = Island(0, 6, g)
+    isl.offer(_exp2_poly(2)[1], 0.1, None, ["seed"])
+    fitter = Fitter(hashes, "exp", 0.0, 1.0, g)
+    stats = evolve_island(isl, fitter, np.random.default_rng([3, 0, 1]),
+                          generations=generations)
+    return isl, stats
+
+
+def test_fits_are_reused_within_a_round_and_from_the_table():
+    from discover.hashtable import HashTable
+
+    table = HashTable(None)
+    isl, st = _island_run(table)
+    assert st["lookups"] > 0 and st["memo_hits"] > 0 and st["table_hits"] == 0
+    assert st["hits"] + st["fits"] == st["lookups"]
+    # a later round (a fresh process) sees the recorded fits: nothing is fitted again, and
+    # the island ends exactly where it ended when it fitted everything itself
+    new, _ = table.drain()
+    later = HashTable(None)
+    for stage, key, kind, outcome in new:
+        later.add(stage, key, kind, outcome)
+    later.drain()
+    isl2, st2 = _island_run(later)
+    assert st2["fits"] == 0 and st2["refits"] == 0 and st2["table_hits"] > 0
+    assert isl2.to_state() == isl.to_state()
 
 
 def test_fit_reaches_minimax_and_bound_is_upper_bound():

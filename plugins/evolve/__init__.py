@@ -1,11 +1,20 @@
 """The evolve plugin: evolved straight-line approximation programs (after AutoNumerics-Zero).
 
-Adds the ``discover evolve`` verb. See ``plugins/evolve/README.md``.
+Adds the generator of kind ``program`` (adaptive: rounds of island evolution on the engine) and
+the ``discover evolve`` verb, a short form that builds such a search and runs it. See
+``plugins/evolve/README.md``.
 """
 
 from __future__ import annotations
 
 from discover import hookimpl
+
+
+@hookimpl
+def discover_generators():
+    from .generator import ProgramGenerator
+
+    return [ProgramGenerator()]
 
 
 @hookimpl

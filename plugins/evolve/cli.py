@@ -1,199 +1,203 @@
-"""The ``discover evolve`` verb: search, verify, compare with baselines, print, store."""
+"""The ``discover evolve`` verb: a short form of a ``program`` search, run through the engine.
+
+It builds the search (``[search]`` + ``[generator]``, or reads one with ``--search FILE``), runs
+it with :func:`discover.api.run` on ``--store`` (or a temporary store), then prints the verified
+front next to the baselines, as a table or as the JSON of the scripts' contract (README).
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import sys
-import time
+
+from discover.errors import SearchFileError
 
 from .functions import EvolveError, TARGETS, get_target
 
-MIN_OPS = 2
-MIN_SECONDS = 1.0
-SEARCH_FIELDS = {"function": str, "interval": list, "max_ops": int, "seconds": (int, float),
-                 "seed": int, "workers": int, "generations": int}
+__all__ = ["add_command", "build_search", "run_evolve", "format_table"]
+
+# command-line option of each generator field, for error messages
+OPTIONS = {"function": "FUNCTION", "interval": "--interval", "max_ops": "--max-ops",
+           "seconds": "--seconds", "seed": "--seed", "generations": "--generations",
+           "rounds": "--rounds", "round_seconds": "--round-seconds", "islands": "--islands",
+           "optional_ops": "--optional-ops", "cache": "--no-cache"}
 
 
 def add_command(subparsers) -> None:
     p = subparsers.add_parser(
         "evolve", help="evolve approximation programs for a function (Pareto front of max "
-                       "relative error vs op count)")
+                       "relative error vs op count); a short form of a `program` search")
     p.add_argument("function", nargs="?", help=f"one of: {', '.join(sorted(TARGETS))}")
     p.add_argument("--interval", nargs=2, type=float, metavar=("A", "B"))
     p.add_argument("--max-ops", type=int, default=None)
-    p.add_argument("--seconds", type=float, default=None, help="search time budget")
+    p.add_argument("--seconds", type=float, default=None, help="search time budget (default 60)")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--workers", type=int, default=None, help="worker processes (default 2)")
+    p.add_argument("--islands", type=int, default=None, help="islands (default 2)")
     p.add_argument("--generations", type=int, default=None,
-                   help="children per worker (exactly reproducible runs)")
-    p.add_argument("--no-cache", action="store_true", help="disable the functional-hash cache")
+                   help="children per island (per round with --rounds; exactly reproducible "
+                        "runs)")
+    p.add_argument("--rounds", type=int, default=None, help="evolution rounds (default: 1 with "
+                   "--generations, else the budget in rounds of --round-seconds)")
+    p.add_argument("--round-seconds", type=float, default=None,
+                   help="seconds per round (default 10)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not reuse fits from the functional hash table")
     p.add_argument("--optional-ops", action="store_true", help="allow fma, sqrt, scaling")
-    p.add_argument("--search", metavar="FILE", help="read the settings from a TOML file")
-    p.add_argument("--store", metavar="PATH", help="record the front in a discover store")
+    p.add_argument("--search", metavar="FILE", help="read the search from a search file "
+                   "(kind = \"program\"); options given here override its fields")
+    p.add_argument("--store", metavar="PATH", help="record the run in this store (resumes the "
+                   "same search there; default: a temporary store)")
+    p.add_argument("--new-run", action="store_true", help="start afresh even if the store holds "
+                   "a run of the same search")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evolve)
 
 
-def read_search(path: str) -> dict:
+def _read_toml(path: str) -> dict:
     try:
         import tomllib
     except ImportError:  # pragma: no cover
         import tomli as tomllib
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except OSError as err:
         raise EvolveError(f"cannot read search file {path}: {err}") from None
     except tomllib.TOMLDecodeError as err:
         raise EvolveError(f"{path}: not valid TOML ({err})") from None
-    sec = data.get("evolve")
-    if not isinstance(sec, dict):
-        raise EvolveError(f"{path}: field 'evolve': missing table [evolve] (fields: "
-                          f"{', '.join(SEARCH_FIELDS)})")
-    for k, v in sec.items():
-        if k not in SEARCH_FIELDS:
-            raise EvolveError(f"{path}: field 'evolve.{k}': unknown (valid fields: "
-                              f"{', '.join(SEARCH_FIELDS)})")
-        if not isinstance(v, SEARCH_FIELDS[k]) or isinstance(v, bool):
-            raise EvolveError(f"{path}: field 'evolve.{k}': expected "
-                              f"{getattr(SEARCH_FIELDS[k], '__name__', 'a number')}, got {v!r}")
-    if "interval" in sec and (len(sec["interval"]) != 2 or not all(
-            isinstance(x, (int, float)) for x in sec["interval"])):
-        raise EvolveError(f"{path}: field 'evolve.interval': expected [A, B], "
-                          f"got {sec['interval']!r}")
-    return sec
 
 
-def settings(args) -> dict:
-    s = {"function": None, "interval": None, "max_ops": 10, "seconds": 60.0, "seed": 0,
-         "workers": 2, "generations": None}
+def read_search(path: str) -> dict:
+    """A search file of kind ``program`` as a dict; the old ``[evolve]`` table is refused with
+    the way to convert it."""
+    data = _read_toml(path)
+    if "evolve" in data:
+        raise EvolveError(
+            f"{path}: field 'evolve': the [evolve] table is the old format of evolve search "
+            f"files (fix: rename [evolve] to [generator], move `workers` to a new [search] "
+            f"table with name = \"...\" and kind = \"program\"; see "
+            f"searches/exp2_programs.toml)")
+    kind = data.get("search", {}).get("kind") if isinstance(data.get("search"), dict) else None
+    if kind != "program":
+        raise EvolveError(f"{path}: field 'search.kind': {kind!r} is not a program search (fix: "
+                          f"write kind = \"program\" in [search], or use `discover run {path}`)")
+    return data
+
+
+def build_search(args) -> dict:
+    """The search dict of the command line (over ``--search FILE`` when given)."""
     if args.search:
-        s.update(read_search(args.search))
-    for k in ("function", "interval", "max_ops", "seconds", "seed", "workers", "generations"):
-        v = getattr(args, k)
+        data = read_search(args.search)
+        data = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    else:
+        data = {"search": {"kind": "program"}, "generator": {}}
+    gen = data.setdefault("generator", {})
+    given = {"function": args.function, "max_ops": args.max_ops, "seconds": args.seconds,
+             "seed": args.seed, "generations": args.generations, "rounds": args.rounds,
+             "round_seconds": args.round_seconds, "islands": args.islands}
+    if args.interval is not None:
+        given["interval"] = [float(v) for v in args.interval]
+    for k, v in given.items():
         if v is not None:
-            s[k] = v
-    if not s["function"]:
+            gen[k] = v
+    if args.no_cache:
+        gen["cache"] = False
+    if args.optional_ops:
+        gen["optional_ops"] = True
+    if not gen.get("function"):
         raise EvolveError(f"no function given; valid choices: {', '.join(sorted(TARGETS))}")
-    if s["interval"] is None:
+    if gen.get("interval") is None:
         raise EvolveError("no interval given: use --interval A B")
-    if s["max_ops"] < MIN_OPS:
-        raise EvolveError(f"--max-ops {s['max_ops']} is below the minimum {MIN_OPS}")
-    if s["seconds"] < MIN_SECONDS:
-        raise EvolveError(f"--seconds {s['seconds']} is below the minimum {MIN_SECONDS}")
-    if not 1 <= s["workers"] <= 64:
-        raise EvolveError(f"--workers {s['workers']}: choose between 1 and 64")
-    return s
+    if gen.get("generations") is not None and gen.get("rounds") is None and not args.search:
+        gen["rounds"] = 1     # --generations G alone: G children per island, as always
+    s = data.setdefault("search", {})
+    s.setdefault("name", f"evolve-{gen['function']}")
+    s.setdefault("description", f"discover evolve {gen['function']}")
+    s.setdefault("workers", 2)
+    if args.workers is not None:
+        s["workers"] = args.workers
+    return data
 
 
-def run_evolve(s: dict, *, cache=True, optional=False, verify=True) -> dict:
-    from .search import Config, baselines, evolve, lineage_of
-    from .verify import measure, prove_bound
+def run_evolve(data: dict, *, store=None, new_run: bool = False, plugins=None,
+               workers: int | None = None, progress=None, baselines: bool = True) -> dict:
+    """Run the search ``data`` through the engine and return the output of ``--json``."""
+    import tempfile
 
-    a, b = float(s["interval"][0]), float(s["interval"][1])
-    target = get_target(s["function"], a, b)
-    cfg = Config(s["function"], a, b, int(s["max_ops"]), seconds=float(s["seconds"]),
-                 seed=int(s["seed"]), workers=int(s["workers"]), generations=s["generations"],
-                 cache=cache, optional_ops=optional)
-    t0 = time.time()
-    res = evolve(cfg, target)
-    search_seconds = time.time() - t0
+    from discover.api import run
+    from discover.store import Store
+
+    from .search import baselines as make_baselines
+
+    workers = workers or data.get("search", {}).get("workers") or 2
+    with tempfile.TemporaryDirectory(prefix="discover-evolve-") as tmp:
+        path = store or f"{tmp}/evolve.sqlite"
+        summary = run(data, store=path, workers=workers, plugins=plugins, new_run=new_run,
+                      progress=progress)
+        with Store(path, readonly=True) as st:
+            last = st.last_round(summary.run_id)
+            rounds = st.rounds(summary.run_id)
+    params = summary.search["params"]
+    state = last[1]["generator"] if last else {}
+    a, b = params["interval"]
     front = []
     best = math.inf
-    for e in res["front"]:
-        item = {"ops": e.ops, "optional_ops": e.prog.optional_ops, "fit_error": e.err,
-                "family": e.prog.meta.get("family", ""), "id": e.id}
-        if verify:
-            m = measure(e.prog, target, a, b)
-            if not m["valid"] or m["max_rel_error"] is None or not math.isfinite(
-                    m["max_rel_error"]):
-                continue   # divides by zero or overflows on the dense grid: never reported
-            if m["max_rel_error"] >= best:
-                continue   # the dense check took away its advantage over a shorter program
-            best = m["max_rel_error"]
-            item.update(m)
-            item.update(prove_bound(e.prog, target, a, b))
-        item["python"] = e.prog.to_python("f")
-        item["c"] = e.prog.to_c("f")
-        item["text"] = e.prog.text()
-        item["program"] = e.prog.to_dict()
-        item["lineage"] = lineage_of(e.id, res["lineage"])
+    recs = [r for r in summary.discoveries if r.kind == "program"]
+    for rec in sorted(recs, key=lambda r: (r.measures.get("ops", 0), r.id or 0)):
+        m, p = rec.measures, rec.params
+        err = m.get("max_rel_error")
+        if err is None or not math.isfinite(err) or err >= best:
+            continue   # the dense check took away its advantage over a shorter program
+        best = err
+        item = {"ops": m.get("ops", p.get("ops")), "optional_ops": m.get("optional_ops", 0),
+                "fit_error": m.get("fit_error"), "family": p.get("family", ""),
+                "id": p.get("evolved_id", ""), "valid": True}
+        for k in ("points", "max_rel_error", "worst_x", "max_rel_error_exact", "float32_ulps",
+                  "bound", "bound_exact"):
+            item[k] = m.get(k)
+        item.update(python=p.get("python"), c=p.get("c"), text=p.get("text", rec.text),
+                    program=p.get("program"), discovery=rec.id)
         front.append(item)
-    base = baselines(target, a, b, cfg.max_ops)
-    return {"function": s["function"], "interval": [a, b], "max_ops": cfg.max_ops,
-            "seed": cfg.seed, "workers": cfg.workers, "seconds": round(search_seconds, 2),
-            "stats": res["stats"], "front": front,
+    stats = dict(state.get("stats", {}))
+    stats["cache_hit_rate"] = stats["hits"] / stats["lookups"] if stats.get("lookups") else 0.0
+    stats.update(seed_seconds=state.get("seed_seconds"), seeds=state.get("seeds"),
+                 rounds=len([r for r in rounds if r["status"] == "done"]),
+                 hash_table=summary.stats.get("hash_table", {}))
+    base = []
+    if baselines:
+        base = make_baselines(get_target(params["function"], a, b), a, b, params["max_ops"])
+    return {"function": params["function"], "interval": [a, b], "max_ops": params["max_ops"],
+            "seed": params["seed"], "workers": workers, "islands": params["islands"],
+            "seconds": round(sum(r["seconds"] or 0 for r in rounds), 2),
+            "run": summary.run_id, "status": summary.status, "store": store,
+            "stats": stats, "front": front,
             "baselines": [{k: v for k, v in bl.items() if k != "program"} for bl in base],
-            "history": res["history"]}
-
-
-def store_front(out: dict, path: str) -> list:
-    import networkx as nx
-
-    from discover.store import DiscoveryRecord, Store
-    from .program import Program
-    from .search import probe_grid
-    from discover.hashing import vector_keys
-    from .program import eval_population
-
-    search = {k: out[k] for k in ("function", "interval", "max_ops", "seed", "workers")}
-    h = hashlib.sha256(json.dumps(search, sort_keys=True).encode()).hexdigest()
-    a, b = out["interval"]
-    records = []
-    for item in out["front"]:
-        prog = Program.from_dict(item["program"])
-        vals, _ = eval_population([prog], probe_grid(a, b))
-        fkey = int(vector_keys(vals, digits=12)[0][0])
-        key = f"program:{out['function']}:{a!r}:{b!r}:ops{item['ops']}:{fkey:x}"
-        g = nx.DiGraph()
-        g.graph["kind"] = "program"
-        g.add_node("search", type="search", **{k: json.dumps(v) if isinstance(v, list) else v
-                                                for k, v in search.items()})
-        chain = list(reversed(item["lineage"]))
-        prev = "search"
-        for rec in chain:
-            node = rec["id"]
-            g.add_node(node, type="candidate", ops=rec["ops"], err=rec["err"],
-                       family=rec.get("family", ""))
-            g.add_edge(prev, node, relation="seeded" if rec["parent"] is None else
-                       "mutated: " + ", ".join(rec["mutations"]))
-            prev = node
-        g.add_node("discovery", type="discovery", key=key, ops=item["ops"],
-                   max_rel_error=item.get("max_rel_error"), bound=item.get("bound"))
-        g.add_edge(prev, "discovery", relation="verified")
-        err = item.get("max_rel_error") or item["fit_error"]
-        rec = DiscoveryRecord(
-            kind="program", key=key,
-            params={"function": out["function"], "interval": out["interval"],
-                    "ops": item["ops"], "program": item["program"], "python": item["python"]},
-            digits=-math.log10(err) if err > 0 else 17.0, text=item["text"], latex=item["text"],
-            verdict={"max_rel_error": item.get("max_rel_error"), "bound": item.get("bound"),
-                     "bound_exact": item.get("bound_exact")},
-            extra={"max_rel_error": item.get("max_rel_error"), "bound": item.get("bound")})
-        records.append((rec, g))
-    with Store(path) as st:
-        run_id = st.create_run(f"evolve-{out['function']}", "program", h, search, "1", 1)
-        written = st.record_shard(run_id, 0, records, candidates=out["stats"]["children"],
-                                  hits=len(records), seconds=out["seconds"], stats=out["stats"])
-        st.finish_run(run_id, "done", out["stats"])
-    return written
+            "history": [list(h) for h in state.get("history", [])]}
 
 
 def cmd_evolve(args) -> int:
-    s = settings(args)
-    out = run_evolve(s, cache=not args.no_cache, optional=args.optional_ops)
-    if args.store:
-        store_front(out, args.store)
+    try:
+        data = build_search(args)
+        out = run_evolve(data, store=args.store, new_run=args.new_run,
+                         plugins=getattr(args, "_plugins", None), workers=args.workers)
+    except SearchFileError as err:
+        if err.field.startswith("generator.") and not args.search:
+            name = err.field.split(".", 1)[1].split("[", 1)[0]
+            opt = OPTIONS.get(name, err.field)
+            raise EvolveError(f"{opt}: {err.problem}" + (f" (fix: {err.fix})" if err.fix
+                                                          else "")) from None
+        raise
     if args.json:
-        slim = dict(out)
-        slim["front"] = [{k: v for k, v in f.items() if k not in ("lineage",)}
-                         for f in out["front"]]
-        print(json.dumps(slim, indent=1))
-        return 0
-    print(format_table(out))
-    return 0
+        print(json.dumps(out, indent=1))
+    else:
+        print(format_table(out))
+    if out["status"] == "interrupted":
+        print("interrupted: run the same command with the same --store to resume",
+              file=sys.stderr)
+        return 130
+    return 0 if out["status"] == "complete" else 1
 
 
 def format_table(out: dict) -> str:
@@ -207,7 +211,7 @@ def format_table(out: dict) -> str:
         return f"{min(vals):.2e}" if vals else "-"
 
     lines = [f"{out['function']} on {out['interval']}: {out['seconds']} s, "
-             f"{out['stats']['children']} children, cache hit rate "
+             f"{out['stats'].get('children', 0)} children, cache hit rate "
              f"{out['stats']['cache_hit_rate']:.1%}",
              f"{'ops':>4} {'evolved':>10} {'bound':>10} {'taylor':>10} {'minimax':>10} "
              f"{'pade':>10}  family"]

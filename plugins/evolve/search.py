@@ -1,23 +1,28 @@
 """Multi-objective evolution of approximation programs (max relative error vs op count).
 
-Each worker process runs one island: it seeds an archive with Horner polynomials, rational forms
-and symmetric rational forms (each with fitted constants), then repeatedly picks a parent from the
-archive, mutates its structure or constants, fits the constants of the child and keeps it if it
-improves the best few programs at its op count. Children are hashed functionally (their outputs
-at probe points, with :func:`discover.hashing.vector_keys`); a child whose function was already
-fitted reuses that result (a cache hit) instead of being fitted again.
+The pieces the ``program`` generator (:mod:`.generator`) runs as rounds on the engine:
 
-Runs are seeded: worker ``w`` draws from ``numpy.random.default_rng([seed, w])``. With
-``generations`` set the result is reproducible exactly; with only a time budget the sequence of
-children is the same but how far it gets depends on the machine's speed.
+- :func:`seeds`: Horner polynomials, rational forms, squared polynomials and symmetric rational
+  forms, with least-squares starting constants (fitted in the first round);
+- :class:`Island`: one island's archive (the best few programs at each op count), converted to
+  and from the JSON state the engine records after every round;
+- :func:`evolve_island`: one round of one island: pick a parent, mutate its structure or
+  constants (:func:`mutate`), fit the child's constants, offer it to the archive;
+- :class:`Fitter`: constant fitting through the store's functional hash table (stage ``fit``),
+  so a child fitted in an earlier round or run is not fitted again;
+- :func:`baselines`: Taylor, minimax polynomial and Pade programs for comparison.
+
+Randomness comes only from the generator handed in (seeded per search seed, island and round),
+so with a fixed number of children per round a run is reproducible exactly.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-import multiprocessing as mp
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import mpmath
 import numpy as np
@@ -28,23 +33,8 @@ from .fit import fit_constants, max_rel_error
 from .functions import Target, reference
 from .program import BINARY, CONST, Builder, Program, eval_population
 
-__all__ = ["Config", "evolve", "seeds", "baselines", "fit_grid", "check_grid"]
-
-
-@dataclass
-class Config:
-    function: str
-    a: float
-    b: float
-    max_ops: int
-    seconds: float = 60.0
-    seed: int = 0
-    workers: int = 2
-    generations: int | None = None
-    cache: bool = True
-    keep: int = 4
-    optional_ops: bool = False
-    target_error: float | None = None   # stop early once the front reaches this at max_ops
+__all__ = ["seeds", "mutate", "Island", "Fitter", "evolve_island", "pareto_front", "baselines",
+           "fit_grid", "check_grid", "probe_grid", "make_grids", "lineage_of"]
 
 
 def fit_grid(a, b, n=240):
@@ -290,6 +280,56 @@ def mutate(p: Program, rng, optional=False) -> tuple[Program, list[str]]:
 
 
 # -- the island --------------------------------------------------------------------------
+KEEP = 4                       # programs kept per op count on each island
+USES_C = CONST + (10,)
+
+
+def canonical(p: Program) -> Program:
+    """``p`` with the fields its instructions do not read set to 0, so that two children that
+    compute the same thing in the same way have the same dict (and the same fit)."""
+    q = p.copy()
+    for i, o in enumerate(q.op):
+        if o not in BINARY and o != 8:
+            q.b[i] = 0
+        if o != 8:
+            q.d[i] = 0
+        if o not in USES_C:
+            q.c[i] = 0.0
+    return q
+
+
+def structure_digest(p: Program) -> str:
+    """A digest of the exact program (structure and constants, bit for bit)."""
+    d = p.to_dict()
+    text = json.dumps([d["op"], d["a"], d["b"], d["d"], [float(v).hex() for v in d["c"]]])
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+@dataclass
+class Grids:
+    """The sample points of one function on one interval and its reference values there."""
+
+    fxs: np.ndarray      # fit grid (Chebyshev points, f != 0)
+    ffx: np.ndarray
+    cxs: np.ndarray      # check grid (uniform + Chebyshev, f != 0)
+    cfx: np.ndarray
+    pxs: np.ndarray      # probe points of the functional hash
+
+
+def make_grids(target: Target, a: float, b: float) -> Grids:
+    fxs, ffx = _nonzero(fit_grid(a, b), reference(target, fit_grid(a, b)))
+    cxs, cfx = _nonzero(check_grid(a, b), reference(target, check_grid(a, b)))
+    return Grids(fxs, ffx, cxs, cfx, probe_grid(a, b))
+
+
+def probe_key(prog: Program, pxs: np.ndarray) -> int | None:
+    """The functional key of ``prog`` (its outputs at the probe points, 12 digits)."""
+    vals, st = eval_population([prog], pxs)
+    if st[0] != 0:
+        return None
+    return int(vector_keys(vals, digits=12)[0][0])
+
+
 @dataclass
 class Entry:
     prog: Program
@@ -299,193 +339,234 @@ class Entry:
     key: int
 
 
-@dataclass
-class IslandResult:
-    entries: list
-    lineage: dict
-    stats: dict
-    history: list = field(default_factory=list)   # (seconds, ops, err) improvements
+def new_stats() -> dict:
+    return {"children": 0, "invalid": 0, "generations": 0, "lookups": 0, "hits": 0,
+            "memo_hits": 0, "table_hits": 0, "fits": 0, "refits": 0}
 
 
-def _fit_seeds(args):
-    cfg, target_name, chunk = args
-    from .functions import TARGETS
-    target = TARGETS[target_name]
-    a, b = cfg.a, cfg.b
-    fxs, ffx = _nonzero(fit_grid(a, b), reference(target, fit_grid(a, b)))
-    cxs, cfx = _nonzero(check_grid(a, b), reference(target, check_grid(a, b)))
-    out = []
-    for d, meta in chunk:
-        s = Program.from_dict(d)
-        q, _ = fit_constants(s, fxs, ffx, lawson_rounds=6)
-        out.append((q.to_dict(), meta, max_rel_error(q, cxs, cfx)))
-    return out
+class Island:
+    """One island's archive: the best ``keep`` programs at each op count, as plain state.
 
+    ``from_state``/``to_state`` convert it to and from the JSON kept in the run's recorded state,
+    so that an island can run one round on any worker and be continued by another.
+    """
 
-def _island(cfg: Config, worker: int, deadline: float, target: Target,
-            fitted_seeds=()) -> IslandResult:
-    rng = np.random.default_rng([cfg.seed, worker])
-    a, b = cfg.a, cfg.b
-    fxs, ffx = _nonzero(fit_grid(a, b), reference(target, fit_grid(a, b)))
-    cxs, cfx = _nonzero(check_grid(a, b), reference(target, check_grid(a, b)))
-    pxs = probe_grid(a, b)
-    archive: dict[int, list[Entry]] = {}
-    lineage: dict[str, dict] = {}
-    cache: dict = {}
-    stats = {"lookups": 0, "hits": 0, "fits": 0, "children": 0, "invalid": 0,
-             "generations": 0}
-    history = []
-    t_start = time.time()
-    counter = [0]
+    def __init__(self, index: int, max_ops: int, grids: Grids, keep: int = KEEP):
+        self.index, self.max_ops, self.g, self.keep = index, max_ops, grids, keep
+        self.archive: dict[int, list[Entry]] = {}
+        self.counter = 0
+        self.lineage: dict[str, dict] = {}      # records of the entries made since loading
+        self.history: list = []                 # (seconds, ops, err) front improvements
 
-    def hkey(prog):
-        vals, st = eval_population([prog], pxs)
-        if st[0] != 0:
-            return None
-        k1, _ = vector_keys(vals, digits=12)
-        return int(k1[0])
+    @classmethod
+    def from_state(cls, state: dict, max_ops: int, grids: Grids, keep: int = KEEP) -> "Island":
+        isl = cls(int(state["index"]), max_ops, grids, keep)
+        isl.counter = int(state["counter"])
+        for e in state["entries"]:
+            p = Program.from_dict(e["program"])
+            p.meta = {"family": e.get("family", "")}
+            isl.archive.setdefault(int(e["ops"]), []).append(
+                Entry(p, float(e["err"]), int(e["ops"]), e["id"], int(e["key"])))
+        return isl
 
-    def best_at(ops):
-        lst = archive.get(ops)
+    def to_state(self) -> dict:
+        return {"index": self.index, "counter": self.counter,
+                "entries": [{"id": e.id, "ops": e.ops, "err": e.err, "key": str(e.key),
+                             "family": e.prog.meta.get("family", ""),
+                             "program": e.prog.to_dict()}
+                            for ops in sorted(self.archive) for e in self.archive[ops]]}
+
+    def entries(self) -> list[Entry]:
+        return [e for ops in sorted(self.archive) for e in self.archive[ops]]
+
+    def best_at(self, ops: int) -> float:
+        lst = self.archive.get(ops)
         return lst[0].err if lst else math.inf
 
-    def front_best_upto(ops):
-        return min((best_at(k) for k in range(1, ops + 1)), default=math.inf)
+    def front_best_upto(self, ops: int) -> float:
+        return min((self.best_at(k) for k in range(1, ops + 1)), default=math.inf)
 
-    def offer(prog, err, parent, muts):
+    def offer(self, prog: Program, err: float, parent, muts, *, eid: str | None = None,
+              when: float | None = None) -> bool:
+        """Keep ``prog`` if it is among the best ``keep`` at its op count (new id unless
+        ``eid``, an entry migrating from another island, is given)."""
         ops = prog.ops
-        if not math.isfinite(err) or ops > cfg.max_ops or ops < 1:
+        if not math.isfinite(err) or ops > self.max_ops or ops < 1:
             return False
-        key = hkey(prog)
+        key = probe_key(prog, self.g.pxs)
         if key is None:
             return False
-        lst = archive.setdefault(ops, [])
+        lst = self.archive.setdefault(ops, [])
         if any(e.key == key for e in lst):
             return False
-        if len(lst) >= cfg.keep and err >= lst[-1].err:
+        if len(lst) >= self.keep and err >= lst[-1].err:
             return False
-        counter[0] += 1
-        eid = f"w{worker}-{counter[0]}"
-        improved = err < front_best_upto(ops)
+        if eid is None:
+            self.counter += 1
+            eid = f"w{self.index}-{self.counter}"
+            self.lineage[eid] = {"parent": parent, "mutations": list(muts), "ops": ops,
+                                 "err": err, "family": prog.meta.get("family", "")}
+        improved = err < self.front_best_upto(ops)
         lst.append(Entry(prog, err, ops, eid, key))
         lst.sort(key=lambda e: e.err)
-        del lst[cfg.keep:]
-        lineage[eid] = {"parent": parent, "mutations": muts, "ops": ops, "err": err,
-                        "family": prog.meta.get("family", "")}
-        if improved:
-            history.append((round(time.time() - t_start, 3), ops, err))
+        del lst[self.keep:]
+        if improved and when is not None:
+            self.history.append((round(when, 3), ops, err))
         return True
 
-    for d, meta, err in fitted_seeds:
-        q = Program.from_dict(d)
-        q.meta = dict(meta)
-        offer(q, err, None, [f"seed {meta.get('family', '')}"])
 
+class Fitter:
+    """Fits children's constants, through the store's functional hash table (stage ``fit``).
+
+    A fit is a pure function of the exact child (its canonical structure and constants) and of
+    the target: the table's key is the function, the interval, the child's functional key (its
+    outputs at the probe points), its op count and a digest of the exact program. So an outcome
+    read from the table is exactly what fitting again would give, whichever island, round, run
+    or machine recorded it: a resumed run, a run on Dask (whose workers see an empty table) and
+    an uninterrupted run reach the same archives. The minimax refinement of a fit is a second
+    entry (``...|minimax``), as whether to refine depends on the island's archive.
+
+    Within one round, an island also remembers its fits by functional key alone (``memo``): a
+    child that computes the same function as one fitted earlier in the round (written another
+    way) reuses that fit, as the in-memory cache of earlier versions did.
+    """
+
+    def __init__(self, hashes, function: str, a: float, b: float, grids: Grids, *,
+                 cache: bool = True):
+        self.hashes, self.function, self.a, self.b, self.g = hashes, function, a, b, grids
+        self.cache = cache and hashes is not None
+        self.memo: dict = {}
+
+    def _key(self, tag: str, prog: Program, fkey: int) -> str:
+        return (f"{self.function}|{self.a!r}|{self.b!r}|{tag}|{fkey:x}|{prog.ops}|"
+                f"{structure_digest(prog)}")
+
+    def _get(self, key):
+        return self.hashes.get("fit", key) if self.cache else None
+
+    def _put(self, key, prog: Program, fit_err: float, err: float) -> None:
+        if self.cache:
+            self.hashes.add("fit", key, "program", {
+                "program": prog.to_dict(), "fit_error": fit_err if math.isfinite(fit_err)
+                else None, "error": err if math.isfinite(err) else None})
+
+    @staticmethod
+    def _load(out) -> tuple[Program, float, float]:
+        inf = math.inf
+        return (Program.from_dict(out["program"]),
+                inf if out["fit_error"] is None else float(out["fit_error"]),
+                inf if out["error"] is None else float(out["error"]))
+
+    def fit_seed(self, prog: Program) -> tuple[Program, float]:
+        """A seed's constants (least squares, Lawson, minimax polish) and its check error."""
+        g = self.g
+        fkey = probe_key(prog, g.pxs)
+        key = self._key("seed", prog, 0 if fkey is None else fkey)
+        out = self._get(key)
+        if out is not None:
+            q, _, err = self._load(out)
+            return q, err
+        q, fit_err = fit_constants(prog, g.fxs, g.ffx, lawson_rounds=6)
+        err = max_rel_error(q, g.cxs, g.cfx)
+        self._put(key, q, fit_err, err)
+        return q, err
+
+    def fit_child(self, child: Program, fkey: int, best: float, have_level: bool,
+                  stats: dict) -> tuple[Program, float]:
+        """The child's fitted program and its maximum relative error on the check grid."""
+        g = self.g
+        stats["lookups"] += 1
+        mk = (fkey, child.ops)
+        if self.cache and mk in self.memo:
+            stats["hits"] += 1
+            stats["memo_hits"] += 1
+            p, err = self.memo[mk]
+            return p.copy(), err
+        child = canonical(child)
+        key = self._key("child", child, fkey)
+        out = self._get(key)
+        if out is not None:
+            stats["hits"] += 1
+            stats["table_hits"] += 1
+            fitted, fit_err, err = self._load(out)
+        else:
+            stats["fits"] += 1
+            fitted, fit_err = fit_constants(child, g.fxs, g.ffx, minimax=False, lawson_rounds=0,
+                                            max_nfev=40)
+            err = max_rel_error(fitted, g.cxs, g.cfx) if math.isfinite(fit_err) else fit_err
+            self._put(key, fitted, fit_err, err)
+        # minimax refinement only for promising structures
+        if fit_err < 3 * best or not have_level:
+            key2 = key + "|minimax"
+            out = self._get(key2)
+            if out is not None:
+                fitted, fit_err, err = self._load(out)
+            else:
+                stats["refits"] += 1
+                fitted, fit_err = fit_constants(fitted, g.fxs, g.ffx)
+                err = max_rel_error(fitted, g.cxs, g.cfx) if math.isfinite(fit_err) else fit_err
+                self._put(key2, fitted, fit_err, err)
+        if self.cache:
+            self.memo[mk] = (fitted.copy(), err)
+        return fitted, err
+
+
+def evolve_island(island: Island, fitter: Fitter, rng, *, generations: int | None = None,
+                  deadline: float | None = None, optional: bool = False,
+                  clock: float = 0.0, stats: dict | None = None) -> dict:
+    """Run one island for ``generations`` children, or until ``deadline`` (``time.time()``).
+
+    Each step picks an op count, a parent among the best there (biased to the best), mutates
+    it, fits the child's constants and offers it to the archive. ``clock`` is the island's time
+    before this call (for the history). Returns the counters.
+    """
+    stats = new_stats() if stats is None else stats
+    t0 = time.time()
     gen = 0
     while True:
-        if cfg.generations is not None:
-            if gen >= cfg.generations:
+        if generations is not None:
+            if gen >= generations:
                 break
-        elif time.time() >= deadline:
-            break
-        if cfg.target_error is not None and front_best_upto(cfg.max_ops) <= cfg.target_error:
+        elif deadline is None or time.time() >= deadline:
             break
         gen += 1
-        levels = sorted(archive)
+        levels = sorted(island.archive)
         if not levels:
             break
         lv = int(rng.choice(levels))
-        lst = archive[lv]
+        lst = island.archive[lv]
         parent = lst[min(int(rng.integers(0, len(lst))), int(rng.integers(0, len(lst))))]
-        child, muts = mutate(parent.prog, rng, cfg.optional_ops)
+        child, muts = mutate(parent.prog, rng, optional)
         stats["children"] += 1
-        if not child.valid_structure() or child.ops > cfg.max_ops:
+        if not child.valid_structure() or child.ops > island.max_ops:
             stats["invalid"] += 1
             continue
-        key = hkey(child)
+        key = probe_key(child, island.g.pxs)
         if key is None:
             stats["invalid"] += 1
             continue
-        ck = (key, child.ops)
-        stats["lookups"] += 1
-        if cfg.cache and ck in cache:
-            stats["hits"] += 1
-            fitted, err = cache[ck]
-        else:
-            stats["fits"] += 1
-            fitted, err = fit_constants(child, fxs, ffx, minimax=False, lawson_rounds=0,
-                                        max_nfev=40)
-            # minimax refinement only for promising structures
-            if err < 3 * best_at(child.ops) or not archive.get(child.ops):
-                fitted, err = fit_constants(fitted, fxs, ffx)
-            err = max_rel_error(fitted, cxs, cfx) if math.isfinite(err) else err
-            fitted.meta = dict(parent.prog.meta)
-            if cfg.cache:
-                cache[ck] = (fitted, err)
-        offer(fitted, err, parent.id, muts)
-    stats["generations"] = gen
-    entries = [e for lst in archive.values() for e in lst]
-    return IslandResult(entries, lineage, stats, history)
+        fitted, err = fitter.fit_child(child, key, island.best_at(child.ops),
+                                       bool(island.archive.get(child.ops)), stats)
+        fitted.meta = dict(parent.prog.meta)
+        island.offer(fitted, err, parent.id, muts, when=clock + time.time() - t0)
+    stats["generations"] += gen
+    return stats
 
 
-def _run_island(args):
-    cfg, worker, deadline, target_name, fitted = args
-    from .functions import TARGETS
-    res = _island(cfg, worker, deadline, TARGETS[target_name], fitted)
-    return {"entries": [(e.prog.to_dict(), e.prog.meta, e.err, e.ops, e.id)
-                        for e in res.entries],
-            "lineage": res.lineage, "stats": res.stats, "history": res.history}
-
-
-def evolve(cfg: Config, target: Target) -> dict:
-    """Run the islands and merge them: returns the Pareto front (unverified), lineage, stats."""
-    t0 = time.time()
-    deadline = t0 + cfg.seconds
-    seed_progs = [(p.to_dict(), p.meta) for p in seeds(target, cfg.a, cfg.b, cfg.max_ops)]
-    # the costly seeds first, dealt round-robin so that both workers get a fair share
-    seed_progs.sort(key=lambda s: -len(s[0]["op"]))
-    chunks = [(cfg, target.name, seed_progs[w::cfg.workers]) for w in range(cfg.workers)]
-    if cfg.workers > 1:
-        ctx = mp.get_context("fork")
-        with ctx.Pool(cfg.workers) as pool:
-            fitted = [x for part in pool.map(_fit_seeds, chunks) for x in part]
-            seed_seconds = time.time() - t0
-            jobs = [(cfg, w, deadline, target.name, fitted) for w in range(cfg.workers)]
-            results = pool.map(_run_island, jobs)
-    else:
-        fitted = _fit_seeds(chunks[0])
-        seed_seconds = time.time() - t0
-        results = [_run_island((cfg, 0, deadline, target.name, fitted))]
-    lineage = {}
-    entries = []
-    stats = {"lookups": 0, "hits": 0, "fits": 0, "children": 0, "invalid": 0,
-             "generations": 0}
-    history = []
-    for r in results:
-        lineage.update(r["lineage"])
-        for k in stats:
-            stats[k] += r["stats"].get(k, 0)
-        history += r["history"]
-        for d, meta, err, ops, eid in r["entries"]:
-            p = Program.from_dict(d)
-            p.meta = meta
-            entries.append(Entry(p, err, ops, eid, 0))
-    stats["cache_hit_rate"] = stats["hits"] / stats["lookups"] if stats["lookups"] else 0.0
-    stats["seed_seconds"] = round(seed_seconds, 3)
-    stats["seeds"] = len(seed_progs)
-    entries.sort(key=lambda e: (e.ops, e.err, e.id))
+def pareto_front(entries) -> list:
+    """The entries with an error below that of every entry with fewer ops (one per op count);
+    ties broken by id, so the front does not depend on the order of the islands' results."""
     front = []
     best = math.inf
-    for e in entries:
+    for e in sorted(entries, key=lambda e: (e.ops, e.err, e.id)):
         if e.err < best and (not front or front[-1].ops != e.ops):
             front.append(e)
             best = e.err
-    history.sort()
-    return {"front": front, "lineage": lineage, "stats": stats, "history": history,
-            "all": entries}
+    return front
 
 
 def lineage_of(eid: str, lineage: dict) -> list[dict]:
+    """The chain of lineage records from ``eid`` back to its seed (newest first)."""
     chain = []
     seen = set()
     while eid is not None and eid in lineage and eid not in seen:
@@ -495,6 +576,16 @@ def lineage_of(eid: str, lineage: dict) -> list[dict]:
         chain.append(rec)
         eid = rec["parent"]
     return chain
+
+
+def prune_lineage(lineage: dict, alive) -> dict:
+    """The lineage records of ``alive`` ids and their ancestors (the rest cannot be reached)."""
+    keep: dict = {}
+    for eid in alive:
+        while eid is not None and eid in lineage and eid not in keep:
+            keep[eid] = lineage[eid]
+            eid = lineage[eid]["parent"]
+    return {k: lineage[k] for k in sorted(keep)}
 
 
 # -- baselines ---------------------------------------------------------------------------
