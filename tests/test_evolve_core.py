@@ -106,6 +106,9 @@ def test_fits_are_reused_within_a_round_and_from_the_table():
     isl2, st2 = _island_run(later)
     assert st2["fits"] == 0 and st2["refits"] == 0 and st2["table_hits"] > 0
     assert isl2.to_state() == isl.to_state()
+    # and so does an island that fits everything again with no table (a Dask worker's view)
+    isl3, _ = _island_run(HashTable(None))
+    assert isl3.to_state() == isl.to_state()
 
 
 def test_fit_reaches_minimax_and_bound_is_upper_bound():

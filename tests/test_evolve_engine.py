@@ -226,7 +226,6 @@ except (ImportError, pytest.skip.Exception):
         pytest.skip("the Dask test needs the 'distributed' package")
 
 
-@pytest.mark.slow
 def test_dask_run_equals_the_local_run_even_when_a_worker_dies(cluster, tmp_path, plugins):
     address, workers = cluster
     search = _search(name="evo-dask", rounds=4, generations=40)

@@ -1,14 +1,22 @@
 """Constant fitting for a program structure: relative least squares, then minimax refinement.
 
-1. Levenberg-Marquardt on the relative residuals ``p(x)/f(x) - 1`` with the exact Jacobian
-   (forward-mode derivatives from the numba kernel);
+1. nonlinear least squares (scipy's trust-region reflective method) on the relative residuals
+   ``p(x)/f(x) - 1`` with the exact Jacobian (forward-mode derivatives from the numba kernel);
 2. Lawson's iteratively reweighted least squares towards the minimax solution;
 3. a sequential linear-programming polish (SLSQP on ``min t s.t. |r_i| <= t``), the nonlinear
    analogue of a Remez step, accepted only when it lowers the maximum error.
+
+A fit is bit-for-bit reproducible: the same program and grid give the same constants in any
+process (a resumed run, a Dask worker), which the exactly reproducible runs of the ``program``
+generator rely on. Hence trust-region reflective rather than MINPACK's Levenberg-Marquardt (whose
+results depend on the memory alignment of its work arrays), and OpenBLAS held to one thread
+while fitting (its results depend on the thread count, and Dask workers run with one).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import warnings
 
 import numpy as np
@@ -16,6 +24,59 @@ import numpy as np
 from .program import Program, eval_with_jacobian
 
 __all__ = ["fit_constants", "max_rel_error"]
+
+
+_BLAS: dict = {}
+
+
+def _openblas_setters() -> list:
+    """``(get, set)`` thread-count functions of the OpenBLAS libraries loaded in this process
+    (numpy's and scipy's); empty where they cannot be found (then nothing is changed)."""
+    pid = os.getpid()
+    if _BLAS.get("pid") == pid:
+        return _BLAS["fns"]
+    import ctypes
+
+    fns = []
+    try:
+        with open("/proc/self/maps") as fh:
+            paths = sorted({line.split()[-1] for line in fh
+                            if "openblas" in line.rsplit("/", 1)[-1].lower()})
+    except OSError:
+        paths = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix in ("scipy_openblas", "openblas"):
+            for suffix in ("64_", ""):
+                get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                if get is not None and put is not None:
+                    fns.append((get, put))
+                    break
+            else:
+                continue
+            break
+    _BLAS.update(pid=pid, fns=fns)
+    return fns
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """Run the block with OpenBLAS on one thread (restored afterwards)."""
+    import scipy.optimize  # noqa: F401  (loads scipy's OpenBLAS before it is looked up)
+
+    fns = _openblas_setters()
+    old = [get() for get, _ in fns]
+    for _, put in fns:
+        put(1)
+    try:
+        yield
+    finally:
+        for (_, put), n in zip(fns, old):
+            put(n)
 
 
 def _residuals(prog, idx, c, xs, fx):
@@ -45,6 +106,12 @@ def fit_constants(prog: Program, xs: np.ndarray, fx: np.ndarray, *, minimax: boo
 
     Returns ``(fitted program, max relative error on xs)``; ``inf`` when it cannot be evaluated.
     """
+    with one_blas_thread():
+        return _fit(prog, xs, fx, minimax=minimax, lawson_rounds=lawson_rounds,
+                    max_nfev=max_nfev)
+
+
+def _fit(prog, xs, fx, *, minimax, lawson_rounds, max_nfev):
     from scipy.optimize import least_squares, minimize
 
     idx = prog.free_constants()
@@ -77,7 +144,7 @@ def fit_constants(prog: Program, xs: np.ndarray, fx: np.ndarray, *, minimax: boo
 
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            res = least_squares(fun, c_start, jac=jac, method="lm", x_scale="jac",
+            res = least_squares(fun, c_start, jac=jac, method="trf", x_scale="jac",
                                 max_nfev=nfev, xtol=1e-15, ftol=1e-15, gtol=1e-15)
         return res.x
 

@@ -136,11 +136,16 @@ class ProgramGenerator(Generator):
         return params
 
     def prepare(self, params, context) -> None:
-        from .search import probe_grid
+        """Reference values, scipy and the numba kernels, once in the driver: the workers of
+        every round are forked from it and inherit them instead of loading them again."""
+        from .fit import fit_constants
 
         a, b = params["interval"]
-        _grids(context, params["function"], a, b)
-        eval_population([Program([5], [0], [0], [0], [1.0])], probe_grid(a, b))  # compile
+        g = _grids(context, params["function"], a, b)
+        p = Program([5, 4], [0, 1], [0, 0], [0, 0], [1.0, 1.0])
+        eval_population([p], g.pxs)
+        eval_population([p], g.pxs.astype(np.float32), dtype=np.float32)
+        fit_constants(p, g.fxs, g.ffx, lawson_rounds=1, max_nfev=5)
 
     # -- rounds -------------------------------------------------------------------------
     def start(self, params, context) -> dict:
@@ -214,7 +219,8 @@ class ProgramGenerator(Generator):
                     q = Program.from_dict(d)
                     q.meta = dict(meta)
                     isl.offer(q, math.inf if err is None else err, None,
-                              [f"seed {meta.get('family', '')}"])
+                              [f"seed {meta.get('family', '')}"], when=0.0)
+            state["history"] = [list(h) for h in islands[0].history] if islands else []
             lineage = {}
             for isl in islands:
                 lineage.update(isl.lineage)
