@@ -418,7 +418,7 @@ class _Driver:
         else:
             r, wrapped = last[0] + 1, last[1]
             gstate, finished = wrapped["generator"], bool(wrapped.get("finished"))
-        total = params.get("rounds") if isinstance(params.get("rounds"), int) else None
+        total = gen.planned_rounds(params)
         self.state.update(done=r, total=total or 0)
         t0 = time.perf_counter()
         status = "complete"

@@ -420,6 +420,12 @@ class Generator(abc.ABC):
         state and round give the same tasks). An empty list ends the run."""
         raise NotImplementedError
 
+    def planned_rounds(self, params: Mapping[str, Any]) -> int | None:
+        """How many rounds the run will take, when that is known in advance (progress only);
+        ``None`` when it depends on the state. Default: the ``rounds`` field, if any."""
+        r = params.get("rounds")
+        return r if isinstance(r, int) and not isinstance(r, bool) else None
+
     def work(self, params: Mapping[str, Any], task: Task, context: SearchContext) -> dict:
         """Do one task on a worker and return its result (JSON-able). Randomness must come from
         the task's spec (seeded), never from the clock, for reproducible runs."""

@@ -261,6 +261,13 @@ class ProgramGenerator(Generator):
         return RoundOutcome(state=state, hits=hits, finished=state["phase"] == "done",
                             stats=round_stats)
 
+    def planned_rounds(self, params) -> int | None:
+        """The seed round and the evolution rounds, when their number does not depend on how
+        long the seeds take (``rounds``, or ``generations``)."""
+        if params.get("rounds") or params.get("generations"):
+            return 1 + self._plan(params, 0.0)[0]
+        return None
+
     @staticmethod
     def _plan(params, seed_seconds: float) -> tuple[int, float | None]:
         """(evolution rounds, seconds per round): ``rounds`` if given; with ``generations``,

@@ -181,3 +181,13 @@ def discover_add_commands(subparsers):
     c.add_argument("--axioms", default=None, help="also compare axiom nodes with this file")
     c.add_argument("--json", action="store_true", help="print {valid, theorems, steps, errors}")
     c.set_defaults(func=main_check)
+
+
+@hookimpl
+def discover_report_section(kind, records, store):
+    """The theorems' section of ``discover report``: each theorem linked to its proof."""
+    if kind != "theorem":
+        return None
+    from .report import report_section
+
+    return report_section(records, store)
