@@ -138,7 +138,16 @@ def _discovery_table(records, title: str, plugins=None):
 
     def table(kind, recs, head):
         cols, cells = rows(kind, recs, plugins, compact=len(records) != 1)
-        t = Table(title=escape(head), show_lines=False)
+        caption = None
+        names = [n for n, _ in cols]
+        if len(recs) > 1 and "method" in names:     # one method for all: say it once
+            i = names.index("method")
+            if len({row[i] for row in cells}) == 1:
+                caption = f"verified by: {cells[0][i]}"
+                cols = cols[:i] + cols[i + 1:]
+                cells = [row[:i] + row[i + 1:] for row in cells]
+        t = Table(title=escape(head), show_lines=False,
+                  caption=None if caption is None else escape(caption))
         for _, label in cols:
             t.add_column(escape(label), overflow="fold")
         for row in cells:
