@@ -113,12 +113,17 @@ class ProcessBackend:
                                         mp_context=mp.get_context(method),
                                         initializer=_init_worker,
                                         initargs=(os.getpid(), state)) as pool:
-                queue = list(reversed(shards))
+                queue = iter(shards)     # pulled lazily: each shard is claimed when dispatched
                 running: set = set()
                 try:
-                    while queue or running:
-                        while queue and len(running) < 2 * self.workers:
-                            running.add(pool.submit(_in_worker, queue.pop()))
+                    while True:
+                        while len(running) < 2 * self.workers:
+                            shard = next(queue, None)
+                            if shard is None:
+                                break
+                            running.add(pool.submit(_in_worker, shard))
+                        if not running:
+                            break
                         finished, running = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                         for fut in finished:
                             yield fut.result()
@@ -192,7 +197,8 @@ class DaskBackend:
                                 f"one with `dask scheduler` and workers with `dask worker "
                                 f"{scheduler}`") from err
 
-    def run(self, shards: list[Shard]) -> Iterator:
+    def run(self, shards) -> Iterator:
+        shards = list(shards)
         data = dict(self.search.raw)
         futures = [self.client.submit(_dask_shard, data, self.search.path, self.meta, shard,
                                       key=f"discover-{self.meta['hash']}-{self.meta['run']}-"
