@@ -233,7 +233,7 @@ def _tokens(source: str) -> tuple[str, dict[str, str]]:
     out: list[tuple[int, str]] = []
     try:
         toks = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError) as err:
+    except (tokenize.TokenError, IndentationError, SyntaxError, ValueError) as err:
         raise _fail(source, f"cannot be tokenised ({err})") from err
     for tok in toks:
         if tok.type == tokenize.NUMBER:
@@ -292,6 +292,8 @@ def parse(source: str, names: Iterable[str] | None = None, *, allow_any_name: bo
         tree = ast.parse(rewritten.strip(), mode="eval")
     except SyntaxError as err:
         raise _fail(source, f"syntax error ({err.msg})") from err
+    except (ValueError, MemoryError, RecursionError) as err:   # 3.10: "null bytes", deep input
+        raise _fail(source, f"cannot be parsed ({err})") from err
 
     def build(node: ast.AST, depth: int) -> Expr:
         if depth > lim.expression_depth:
