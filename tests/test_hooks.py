@@ -26,7 +26,7 @@ def test_every_hookspec_has_a_behaviour_test_here():
     specs = {n for n in dir(hookspecs) if n.startswith("discover_")}
     covered = {"discover_generators", "discover_constants", "discover_identification_basis",
                "discover_on_discovery", "discover_exporters", "discover_public_names",
-               "discover_add_commands"}
+               "discover_add_commands", "discover_report_section"}
     assert specs == covered, specs ^ covered
 
 
@@ -175,3 +175,27 @@ def test_add_commands_through_main(monkeypatch, capsys):
                         lambda **kw: real(**{**kw, "extra": [Cmd()]}))
     assert cli.main(["greet", "--who", "hooks"]) == 0
     assert "hello hooks" in capsys.readouterr().out
+
+
+def test_report_section_is_rendered_for_its_kind(tmp_path):
+    seen = []
+
+    class Section:
+        __name__ = "sectionplugin"
+
+        @hookimpl
+        def discover_report_section(self, kind, records, store):
+            seen.append((kind, len(records)))
+            if kind != "pcf":
+                return None
+            return "<section id='hook-marker'>" + "".join(
+                f"<p id='d{r.id}'>{len(store.provenance(r.id))}</p>" for r in records) + \
+                "</section>"
+
+    pl = get_plugin_manager(autoload=False, extra=[Section()])
+    store = tmp_path / "s.sqlite"
+    summary = discover.run(SMALL, store=store, workers=1, plugins=pl)
+    page = discover.report(store, tmp_path / "r.html", plugins=pl)
+    text = page.read_text()
+    assert "hook-marker" in text
+    assert ("pcf", len(summary.discoveries)) in seen
