@@ -195,3 +195,19 @@ def test_other_search_is_refused_then_takes_over_a_killed_holder(tmp_path):
         assert time.time() - t0 < 120        # no 30 s wait: the holder's pid is gone
     finally:
         _kill(holder)
+
+
+def test_rounds_are_claimed_apart_from_shards(tmp_path):
+    path = tmp_path / "s.sqlite"
+    a, b = StoreLease(path, search_hash="h"), StoreLease(path, search_hash="h")
+    a.acquire()
+    a.bind(1, renew=False)
+    b.acquire()
+    b.bind(1, renew=False)
+    assert a.claim(0, kind="round") and a.claim(0)          # round 0 and shard 0 are distinct
+    assert not b.claim(0, kind="round") and not b.claim(0)
+    assert b.claim(1, kind="round")
+    with pytest.raises(ValueError):
+        a.claim(2, kind="task")
+    a.release()
+    b.release()
