@@ -9,8 +9,8 @@ from __future__ import annotations
 from importlib import metadata as _metadata
 
 from .constants import Constant, ConstantRegistry
-from .errors import (DiscoverError, ExpressionError, PluginError, SearchFileError, StoreError,
-                     UnknownConstantError, VerificationError)
+from .errors import (DiscoverError, ExpressionError, LimitError, PluginError, SearchFileError,
+                     StoreError, UnknownConstantError, VerificationError)
 from .generator import (REQUIRED, Batch, Evaluation, Field, Generator, Hit, Measure,
                         RoundOutcome, SearchContext, Shard, Target, Task, Tier, Verdict)
 from .hookspecs import hookimpl, hookspec
@@ -31,7 +31,7 @@ __all__ = [
     "Generator", "Shard", "Batch", "Evaluation", "Hit", "Target", "Tier", "Verdict",
     "SearchContext", "Field", "REQUIRED", "Measure", "Task", "RoundOutcome", "get_plugin_manager", "Search", "Store", "DiscoveryRecord", "Identification", "Constant",
     "ConstantRegistry", "hookimpl", "hookspec", "DiscoverError", "ExpressionError",
-    "PluginError", "SearchFileError", "StoreError", "UnknownConstantError", "VerificationError",
+    "LimitError", "PluginError", "SearchFileError", "StoreError", "UnknownConstantError", "VerificationError",
 ]
 
 

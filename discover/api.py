@@ -14,6 +14,7 @@ import functools
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from . import limits as _limits
 from .engine import RunSummary, run_search
 from .pipeline import claimed_value, verify_candidate
 from .errors import DiscoverError, ExpressionError, PluginError
@@ -127,6 +128,7 @@ def verify(candidate: Any = None, *, value: str | Any, digits: int = 100, kind: 
     """
     if digits < 1:
         raise ExpressionError(f"digits must be positive, got {digits}")
+    _limits.check("digits", digits, "digits")
     pl = plugins or _default_plugins()
     gen = _generator_for(candidate, kind, fields, pl)
     if candidate is None:
@@ -146,6 +148,8 @@ def identify(value, *, constants: Sequence[str] | None = None, digits: int | Non
     Returns an :class:`~discover.identification.Identification` (``.expression`` is sympy-parsable)
     or ``None`` when no relation is found.
     """
+    if digits is not None:
+        _limits.check("digits", digits, "digits")
     pl = plugins or _default_plugins()
     extra = []
     for c in constants or ():

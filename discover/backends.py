@@ -7,7 +7,9 @@ exception in plugin code becomes a failed outcome carrying its traceback, never 
 
 - :class:`SerialBackend`: one process (``--workers 1``); simplest to debug.
 - :class:`ProcessBackend`: ``N`` forked worker processes; state prepared by the driver (tables,
-  compiled kernels) is inherited, not rebuilt.
+  compiled kernels) is inherited, not rebuilt (with ``spawn`` or ``forkserver``, forced by
+  ``DISCOVER_START_METHOD``, it is pickled to each worker). Workers die with the driver, even
+  when it is killed with SIGKILL (:mod:`discover.workers`).
 - :class:`DaskBackend`: a ``distributed`` scheduler (``--scheduler tcp://HOST:PORT``). Each Dask
   worker rebuilds the plugins and the search from the search file's data once, then runs shards.
   A worker lost mid-shard is rescheduled by Dask on another worker, so no shard is lost; a shard
@@ -70,6 +72,19 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _init_worker(parent_pid: int, state: bytes | None) -> None:
+    """Pool initializer: ignore Ctrl-C, die with the driver (discover.workers), and for spawn
+    and forkserver (nothing inherited) unpickle the state the driver prepared."""
+    from .workers import guard_parent
+
+    _ignore_sigint()
+    guard_parent(parent_pid)
+    if state is not None:
+        import pickle
+
+        _WORKER_STATE.update(pickle.loads(state))
+
+
 def _in_worker(shard: Shard):
     st = _WORKER_STATE
     return _safe(_process, shard, st["gen"], st["params"], st["ctx"], st["meta"])
@@ -85,18 +100,30 @@ class ProcessBackend:
         self.workers = workers
 
     def run(self, shards: list[Shard]) -> Iterator:
+        import os
+        import pickle
+
+        from .workers import start_method
+
         _WORKER_STATE.update(self.state)
-        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        method = start_method()
+        state = None if method == "fork" else pickle.dumps(self.state)
         try:
             with cf.ProcessPoolExecutor(max_workers=self.workers,
                                         mp_context=mp.get_context(method),
-                                        initializer=_ignore_sigint) as pool:
-                queue = list(reversed(shards))
+                                        initializer=_init_worker,
+                                        initargs=(os.getpid(), state)) as pool:
+                queue = iter(shards)     # pulled lazily: each shard is claimed when dispatched
                 running: set = set()
                 try:
-                    while queue or running:
-                        while queue and len(running) < 2 * self.workers:
-                            running.add(pool.submit(_in_worker, queue.pop()))
+                    while True:
+                        while len(running) < 2 * self.workers:
+                            shard = next(queue, None)
+                            if shard is None:
+                                break
+                            running.add(pool.submit(_in_worker, shard))
+                        if not running:
+                            break
                         finished, running = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                         for fut in finished:
                             yield fut.result()
@@ -170,7 +197,8 @@ class DaskBackend:
                                 f"one with `dask scheduler` and workers with `dask worker "
                                 f"{scheduler}`") from err
 
-    def run(self, shards: list[Shard]) -> Iterator:
+    def run(self, shards) -> Iterator:
+        shards = list(shards)
         data = dict(self.search.raw)
         futures = [self.client.submit(_dask_shard, data, self.search.path, self.meta, shard,
                                       key=f"discover-{self.meta['hash']}-{self.meta['run']}-"

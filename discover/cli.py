@@ -528,9 +528,26 @@ def cmd_upgrade(args) -> int:
     return 0
 
 
+class _NoClash:
+    """The subparsers a plugin sees: a verb already taken is refused on every Python (3.10's
+    argparse would silently replace it; 3.11+ raises ArgumentError)."""
+
+    def __init__(self, sub):
+        self._sub = sub
+
+    def add_parser(self, name, **kw):
+        for verb in (name, *kw.get("aliases", ())):
+            if verb in self._sub.choices:
+                raise ValueError(f"conflicting subparser: {verb}")
+        return self._sub.add_parser(name, **kw)
+
+    def __getattr__(self, attr):
+        return getattr(self._sub, attr)
+
+
 def _plugin_commands(pl, sub) -> None:
     """Let each plugin add its verbs; a clash or an error is reported and that plugin skipped."""
-    for name, _result, err in pl.call_each("discover_add_commands", subparsers=sub):
+    for name, _result, err in pl.call_each("discover_add_commands", subparsers=_NoClash(sub)):
         if err is not None:  # argparse raises ArgumentError on a name already taken
             print(f"warning: plugin {name!r}: discover_add_commands failed ({err}); rename the "
                   f"command or fix the plugin", file=sys.stderr)

@@ -37,6 +37,7 @@ from .provenance import add_variants
 from .pipeline import Finding, claimed_value, record_findings, verify_candidate, verify_hit
 from .search import Search
 from .backends import make_backend
+from .lease import StoreLease   # [lease] one writer per store; drivers of one search split work
 from .store import DiscoveryRecord, Store
 
 __all__ = ["run_search", "process_shard", "process_unit", "RunSummary", "ShardOutcome",
@@ -248,10 +249,12 @@ def default_workers() -> int:
 # ------------------------------------------------------------------------------------------
 # The driver
 # ------------------------------------------------------------------------------------------
+@StoreLease.leased   # [lease] acquire before choosing the run, release at the end
 def run_search(search: Search, *, store: Store, plugins, workers: int | None = None,
                progress: Callable[[dict], None] | None = None, new_run: bool = False,
                max_shards: int | None = None, retry_failed: bool = False,
-               scheduler: str | None = None, max_rounds: int | None = None) -> RunSummary:
+               scheduler: str | None = None, max_rounds: int | None = None,
+               _lease: StoreLease | None = None) -> RunSummary:
     """Run (or resume) ``search``, writing to ``store``; return a :class:`RunSummary`.
 
     The latest run of the same search (same hash) is resumed: its finished shards are skipped,
@@ -270,9 +273,9 @@ def run_search(search: Search, *, store: Store, plugins, workers: int | None = N
     ctx.hashes = HashTable(store.path)
     rounds_mode = gen.mode == "rounds"
     shards = [] if rounds_mode else list(gen.shards(search.params))
-    resumed = False
-    run_id = None
-    if not new_run:
+    run_id = _lease.peer_run() if _lease is not None and not new_run else None  # [lease] join
+    resumed = run_id is not None
+    if not new_run and run_id is None:
         # the latest run of this very search: resume it (nothing is left if it completed)
         same = store.find_runs(search_hash=search.hash)
         same = [r for r in same if r.mode != "verb"]
@@ -292,11 +295,14 @@ def run_search(search: Search, *, store: Store, plugins, workers: int | None = N
         run_id = store.create_run(search.name, search.kind, search.hash, search.to_json(),
                                   gen.version, len(shards),
                                   mode="rounds" if rounds_mode else "shards")
+    if _lease is not None:
+        _lease.bind(run_id)   # [lease] record the run and renew the lease in a daemon thread
     meta = {"name": search.name, "hash": search.hash, "path": search.path or "",
             "params": dict(search.params), "constants": list(search.constants),
             "run": run_id}
     driver = _Driver(search, store, plugins, gen, ctx, meta, run_id, progress, workers,
                      scheduler)
+    driver.lease = _lease   # [lease]
     try:
         if rounds_mode:
             return driver.rounds(resumed, max_rounds)
@@ -307,6 +313,8 @@ def run_search(search: Search, *, store: Store, plugins, workers: int | None = N
 
 class _Driver:
     """The driver's side of one run: dispatch work, record outcomes, summarise."""
+
+    lease: StoreLease | None = None   # [lease] claims each shard / round before it is dispatched
 
     def __init__(self, search, store, plugins, gen, ctx, meta, run_id, progress, workers,
                  scheduler):
@@ -385,7 +393,9 @@ class _Driver:
                     "resumed": resumed, "mode": "shards"})
         try:
             if pending:
-                for outcome in self._backend(len(pending)).run(pending):
+                todo = (pending if self.lease is None    # [lease] claim before dispatching
+                        else self.lease.claimed(pending, retry_failed=retry_failed))
+                for outcome in self._backend(len(pending)).run(todo):
                     results = record_findings(
                         store, run_id, [Finding(r, g) for r, g in outcome.found], self.plugins,
                         index=outcome.shard, unit="shard", candidates=outcome.candidates,
@@ -427,6 +437,10 @@ class _Driver:
                     else max(0, total - r), "resumed": resumed, "mode": "rounds"})
         try:
             while not finished and (max_rounds is None or ran < max_rounds):
+                if self.lease is not None and not self.lease.claim(r, kind="round"):  # [lease]
+                    self._warn(f"round {r} is run by another driver of this search")
+                    status = "partial"
+                    break
                 tasks = list(gen.ask(params, gstate, r, ctx))
                 if not tasks:
                     finished = True

@@ -51,3 +51,38 @@ class StoreError(DiscoverError):
 
 class VerificationError(DiscoverError):
     """A candidate could not be evaluated at all (for example a vanishing denominator)."""
+
+
+class LimitError(DiscoverError, ValueError):
+    """A request exceeds one of the budgets of :mod:`discover.limits`.
+
+    ``field`` is the input that asked for too much, ``value`` what it asked, ``limit`` the bound
+    and ``name`` the limit's name; the message says how to raise it (the environment variable
+    ``DISCOVER_LIMIT_<NAME>``) unless ``fix`` says otherwise.
+    """
+
+    def __init__(self, field: str, value, limit, name: str, *, problem: str | None = None,
+                 fix: str | None = None):
+        self.field, self.value, self.limit, self.name = field, value, limit, name
+        env = "DISCOVER_LIMIT_" + name.upper()
+        self.env = env
+        shown = value
+        if isinstance(value, float) and value > 1e6:
+            shown = f"about {value:.3g}"
+        problem = problem or f"{field} = {shown} exceeds the limit {name} = {limit}"
+        fix = fix or (f"ask for less, or raise the limit with the environment variable "
+                      f"{env}=N (N > {limit})")
+        self.problem, self.fix = problem, fix
+        super().__init__(f"{problem} ({fix})")
+
+
+class ExpressionLimitError(LimitError, ExpressionError):
+    """An expression asks for too much work (an exponent, a literal or a result too large)."""
+
+
+class SearchTooLargeError(LimitError):
+    """A search has more candidates than ``search_candidates``; confirm with ``--yes``."""
+
+    def __init__(self, *args, estimated_seconds: float | None = None, **kw):
+        self.estimated_seconds = estimated_seconds
+        super().__init__(*args, **kw)

@@ -27,20 +27,25 @@ from __future__ import annotations
 
 import ast
 import io
+import math
+import re
 import tokenize
+from fractions import Fraction
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
 import mpmath
 import sympy
 
-from .errors import ExpressionError
+from . import limits as _limits
+from .errors import ExpressionError, ExpressionLimitError
 
 __all__ = ["Expr", "parse", "parse_polynomial", "FUNCTIONS", "MAX_LENGTH"]
 
-MAX_LENGTH = 2000
-MAX_DEPTH = 60
-MAX_EXPONENT = 1000
+# Defaults only: the limits in force come from discover.limits (DISCOVER_LIMIT_* variables).
+MAX_LENGTH = _limits.DEFAULTS.expression_length
+MAX_DEPTH = _limits.DEFAULTS.expression_depth
+MAX_EXPONENT = _limits.DEFAULTS.exponent
 
 
 def _mp_cbrt(x):
@@ -156,8 +161,19 @@ class Expr:
         precision is restored afterwards.
         """
         env = env or {}
+        lim = _limits.get().digits
+        if dps > lim + 1000:       # callers add guard digits to what was asked
+            raise ExpressionLimitError("digits", dps, lim, "digits",
+                                       problem=f"evaluating {self.source!r} at {dps} digits "
+                                               f"exceeds the limit digits = {lim}")
         with mpmath.workdps(dps + 10):
-            return +self._eval(env, dps + 10)
+            try:
+                return +self._eval(env, dps + 10)
+            except (ValueError, ZeroDivisionError, OverflowError, ArithmeticError) as err:
+                if isinstance(err, ExpressionError):
+                    raise
+                raise ExpressionError(f"invalid expression {self.source!r}: cannot be "
+                                      f"evaluated ({type(err).__name__}: {err})") from err
 
     def _eval(self, env, dps):
         op, args = self.op, self.args
@@ -217,7 +233,7 @@ def _tokens(source: str) -> tuple[str, dict[str, str]]:
     out: list[tuple[int, str]] = []
     try:
         toks = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError) as err:
+    except (tokenize.TokenError, IndentationError, SyntaxError, ValueError) as err:
         raise _fail(source, f"cannot be tokenised ({err})") from err
     for tok in toks:
         if tok.type == tokenize.NUMBER:
@@ -262,8 +278,12 @@ def parse(source: str, names: Iterable[str] | None = None, *, allow_any_name: bo
     """
     if not isinstance(source, str):
         raise ExpressionError(f"invalid expression {source!r}: expected a string")
-    if len(source) > MAX_LENGTH:
-        raise _fail(source[:40] + "...", f"longer than {MAX_LENGTH} characters")
+    lim = _limits.get()
+    if len(source) > lim.expression_length:
+        raise ExpressionLimitError(
+            "expression", len(source), lim.expression_length, "expression_length",
+            problem=f"invalid expression {source[:40] + '...'!r}: {len(source)} characters "
+                    f"exceed the limit expression_length = {lim.expression_length}")
     if not source.strip():
         raise ExpressionError("invalid expression '': it is empty")
     allowed = set(names or ()) | set(_BUILTIN_NAMES)
@@ -272,10 +292,15 @@ def parse(source: str, names: Iterable[str] | None = None, *, allow_any_name: bo
         tree = ast.parse(rewritten.strip(), mode="eval")
     except SyntaxError as err:
         raise _fail(source, f"syntax error ({err.msg})") from err
+    except (ValueError, MemoryError, RecursionError) as err:   # 3.10: "null bytes", deep input
+        raise _fail(source, f"cannot be parsed ({err})") from err
 
     def build(node: ast.AST, depth: int) -> Expr:
-        if depth > MAX_DEPTH:
-            raise _fail(source, "nested too deeply")
+        if depth > lim.expression_depth:
+            raise ExpressionLimitError(
+                "expression", depth, lim.expression_depth, "expression_depth",
+                problem=f"invalid expression {source!r}: nested too deeply (more than "
+                        f"expression_depth = {lim.expression_depth} levels)")
         if isinstance(node, ast.Name):
             ident = node.id
             if ident in numbers:
@@ -289,9 +314,6 @@ def parse(source: str, names: Iterable[str] | None = None, *, allow_any_name: bo
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
             op = _BINOPS[type(node.op)]
             left, right = build(node.left, depth + 1), build(node.right, depth + 1)
-            if op == "^" and right.op == "num" and not _is_decimal(right.args[0]):
-                if abs(int(right.args[0])) > MAX_EXPONENT:
-                    raise _fail(source, f"exponent larger than {MAX_EXPONENT}")
             return Expr(op, (left, right), source)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             inner = build(node.operand, depth + 1)
@@ -309,7 +331,192 @@ def parse(source: str, names: Iterable[str] | None = None, *, allow_any_name: bo
             return Expr("call", (node.func.id, *(build(a, depth + 1) for a in node.args)), source)
         raise _fail(source, f"{type(node).__name__} is not allowed")
 
-    return build(tree.body, 0)
+    try:
+        expr = build(tree.body, 0)
+    except RecursionError as err:      # ast trees deeper than Python's own stack
+        raise ExpressionLimitError(
+            "expression", lim.expression_depth + 1, lim.expression_depth, "expression_depth",
+            problem=f"invalid expression {source[:40]!r}: nested too deeply") from err
+    _Budget(source, lim).bound(expr)
+    return expr
+
+
+# ------------------------------------------------------------------------------------------
+# Budgets: every expression's size is estimated *before* anything is evaluated
+# ------------------------------------------------------------------------------------------
+_LOG10_2 = math.log10(2)
+_LITERAL = re.compile(r"(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
+
+
+def _log10_fraction(q: Fraction) -> float:
+    """|log10|q|| for a nonzero exact rational (0 for 0)."""
+    if q == 0:
+        return 0.0
+    p, d = abs(q.numerator), q.denominator
+    lp = math.log10(p) if p.bit_length() < 1000 else p.bit_length() * _LOG10_2
+    ld = math.log10(d) if d.bit_length() < 1000 else d.bit_length() * _LOG10_2
+    return abs(lp - ld)
+
+
+class _Budget:
+    """Bottom-up bound of each node's size: ``(L, exact)`` where ``L >= |log10 |value||``
+    (cancellation aside) and ``exact`` is the exact rational value of a constant integer/decimal
+    subexpression (or None). Raises :class:`ExpressionLimitError` at the first node over a limit
+    (exponent, literal digits, result digits), before any evaluation."""
+
+    _SMALL = {"sin", "cos", "tan", "asin", "acos", "atan", "tanh", "erf"}
+    _LOG = {"log", "ln", "asinh", "acosh", "atanh"}
+    _EXP = {"exp", "sinh", "cosh"}
+
+    def __init__(self, source: str, lim):
+        self.source, self.lim = source, lim
+
+    def _over(self, name: str, value, what: str) -> ExpressionLimitError:
+        limit = getattr(self.lim, name)
+        return ExpressionLimitError(
+            "expression", value, limit, name,
+            problem=f"invalid expression {self.source!r}: {what} exceeds the limit "
+                    f"{name} = {limit}")
+
+    def _result(self, L: float, exact=None):
+        lim = self.lim.result_digits
+        if not L <= lim:        # also catches nan/inf
+            size = "an unbounded number of" if not math.isfinite(L) else f"about {L:.3g}"
+            raise self._over("result_digits", L, f"a value of {size} decimal digits")
+        return L, exact
+
+    def _exponent_ok(self, magnitude: float, shown) -> None:
+        if not magnitude <= self.lim.exponent:
+            raise self._over("exponent", magnitude, f"the exponent {shown}")
+
+    def bound(self, e: Expr):
+        op, args = e.op, e.args
+        if op == "num":
+            return self._num(args[0])
+        if op == "name":
+            return 1.0, None
+        if op == "neg":
+            L, x = self.bound(args[0])
+            return L, (-x if x is not None else None)
+        if op == "call":
+            return self._call(args[0], [self.bound(a) for a in args[1:]])
+        (La, xa), (Lb, xb) = self.bound(args[0]), self.bound(args[1])
+        if op in ("+", "-"):
+            if xa is not None and xb is not None:
+                x = xa + xb if op == "+" else xa - xb
+                return self._result(_log10_fraction(x), x)
+            return self._result(max(La, Lb) + _LOG10_2)
+        if op == "*":
+            if xa is not None and xb is not None:
+                return self._result(La + Lb, xa * xb)
+            return self._result(La + Lb)
+        if op == "/":
+            if xa is not None and xb is not None and xb != 0:
+                return self._result(La + Lb, xa / xb)
+            return self._result(La + Lb)
+        # power
+        if xb is not None and xb.denominator == 1:
+            k = abs(xb.numerator)
+            self._exponent_ok(k, xb.numerator)
+            L = k * La
+            self._result(L)
+            if xa is not None:
+                if xa == 0 and xb < 0:
+                    raise _fail(self.source, "division by zero (0 to a negative power)")
+                return self._result(L, xa ** int(xb))
+            return self._result(L)
+        if xb is not None:
+            magnitude = float(abs(xb))
+        else:
+            magnitude = 10.0 ** Lb if Lb < 300 else math.inf
+        self._exponent_ok(magnitude, f"of about 10^{Lb:.3g}" if xb is None else str(xb))
+        return self._result(max(1.0, magnitude) * max(La, 1.0))
+
+    def _num(self, text: str):
+        m = _LITERAL.fullmatch(text)
+        if not m:
+            raise _fail(self.source, f"number literal {text!r} is not a plain decimal")
+        whole, frac, exp = m.group(1) or "", m.group(2) or "", m.group(3)
+        digits = len(whole.lstrip("0")) + len(frac)
+        if digits > self.lim.literal_digits:
+            raise self._over("literal_digits", digits, f"a number literal of {digits} digits")
+        e = 0
+        if exp is not None:
+            if len(exp.lstrip("+-0")) > 9:
+                raise self._over("result_digits", math.inf,
+                                 f"the literal exponent {exp}")
+            e = int(exp)
+        L = len(whole.lstrip("0")) + len(frac) + abs(e)
+        self._result(float(L))
+        return self._result(_log10_fraction(Fraction(text)) if L else 0.0, Fraction(text))
+
+    def _call(self, fn: str, args):
+        Ls = [L for L, _ in args]
+        L = max(Ls)
+        big = 10.0 ** L if L < 300 else math.inf      # bound of |argument|
+        if fn in ("sqrt", "cbrt"):
+            return self._result(L / (2 if fn == "sqrt" else 3))
+        if fn == "abs":
+            return self._result(L)
+        if fn in self._SMALL:
+            return self._result(1.0)
+        if fn in self._LOG:
+            return self._result(math.log10(L * 2.31 + 1) + 1)
+        if fn in self._EXP:
+            return self._result(big * 0.4343 + 1)
+        if fn == "gamma":
+            return self._result(big * (L + 1) + 1)
+        if fn == "zeta":
+            return self._result(L + 1)
+        if fn == "agm":
+            return self._result(L + 1)
+        if fn in ("besseli", "besselj"):
+            order = 10.0 ** Ls[0] if Ls[0] < 300 else math.inf
+            arg = 10.0 ** Ls[1] if Ls[1] < 300 else math.inf
+            return self._result(arg * 0.4343 + order * (Ls[0] + Ls[1] + 1) + 1)
+        if fn == "polylog":
+            s = 10.0 ** Ls[0] if Ls[0] < 300 else math.inf
+            return self._result(s * (Ls[0] + 1) + Ls[1] + 1)
+        return self._result(L + 1)
+
+
+def _degree(e: Expr, var: str, source: str, lim) -> int:
+    """The degree in ``var`` of a polynomial expression, bounded before any expansion."""
+    op, args = e.op, e.args
+    if op == "num":
+        d = 0
+    elif op == "name":
+        d = 1 if args[0] == var else 0
+    elif op == "neg":
+        d = _degree(args[0], var, source, lim)
+    elif op == "call":
+        d = max(_degree(a, var, source, lim) for a in args[1:])
+    elif op in ("+", "-"):
+        d = max(_degree(args[0], var, source, lim), _degree(args[1], var, source, lim))
+    elif op in ("*", "/"):
+        d = _degree(args[0], var, source, lim) + _degree(args[1], var, source, lim)
+    else:
+        base = _degree(args[0], var, source, lim)
+        if base == 0:
+            d = 0
+        else:
+            ex = args[1]
+            k = None
+            if not ex.names():
+                exact = _Budget(source, lim).bound(ex)[1]
+                if exact is not None and exact.denominator == 1:
+                    k = int(exact)
+            if k is None or k < 0:
+                raise ExpressionError(f"invalid polynomial {source!r}: not a polynomial in "
+                                      f"{var} (a power of {var} needs a non-negative integer "
+                                      f"exponent)")
+            d = base * k
+    if d > lim.polynomial_degree:
+        raise ExpressionLimitError(
+            "polynomial", d, lim.polynomial_degree, "polynomial_degree",
+            problem=f"invalid polynomial {source!r}: degree {d} exceeds the limit "
+                    f"polynomial_degree = {lim.polynomial_degree}")
+    return d
 
 
 def parse_polynomial(source: str | Iterable[int], var: str = "n") -> list[int]:
@@ -329,6 +536,12 @@ def parse_polynomial(source: str | Iterable[int], var: str = "n") -> list[int]:
         except TypeError as err:
             raise ExpressionError(f"invalid polynomial {source!r}: expected text or a list of "
                                   f"integers") from err
+        lim = _limits.get()
+        if len(coeffs) - 1 > lim.polynomial_degree:
+            raise ExpressionLimitError(
+                "polynomial", len(coeffs) - 1, lim.polynomial_degree, "polynomial_degree",
+                problem=f"invalid polynomial: degree {len(coeffs) - 1} exceeds the limit "
+                        f"polynomial_degree = {lim.polynomial_degree}")
         out = []
         for c in coeffs:
             if isinstance(c, bool) or not isinstance(c, int) and not (
@@ -336,10 +549,13 @@ def parse_polynomial(source: str | Iterable[int], var: str = "n") -> list[int]:
                 raise ExpressionError(f"invalid polynomial {coeffs!r}: coefficient {c!r} is not "
                                       f"an integer")
             out.append(int(c))
+            _check_coefficient(out[-1], lim, "")
         while len(out) > 1 and out[0] == 0:
             out.pop(0)
         return out or [0]
     expr = parse(source, names=[var])
+    lim = _limits.get()
+    _degree(expr, var, source, lim)
     sym = sympy.Symbol(var)
     sexpr = sympy.expand(expr.to_sympy({var: sym}))
     extra = sexpr.free_symbols - {sym}
@@ -350,4 +566,18 @@ def parse_polynomial(source: str | Iterable[int], var: str = "n") -> list[int]:
     if not all(c.is_integer for c in coeffs):
         raise ExpressionError(f"invalid polynomial {source!r}: coefficients must be integers, "
                               f"got {coeffs}")
-    return [int(c) for c in coeffs] or [0]
+    out = [int(c) for c in coeffs] or [0]
+    for c in out:
+        _check_coefficient(c, lim, source)
+    return out
+
+
+def _check_coefficient(c: int, lim, source: str) -> None:
+    bits = abs(c).bit_length()
+    if bits * _LOG10_2 > lim.coefficient_digits + 1:
+        digits = len(str(abs(c))) if bits < 40000 else int(bits * _LOG10_2)
+        if digits > lim.coefficient_digits:
+            raise ExpressionLimitError(
+                "polynomial", digits, lim.coefficient_digits, "coefficient_digits",
+                problem=f"invalid polynomial {source!r}: a coefficient of {digits} digits "
+                        f"exceeds the limit coefficient_digits = {lim.coefficient_digits}")

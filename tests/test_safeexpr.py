@@ -81,3 +81,10 @@ def test_polynomial_from_list_checks_types():
     assert parse_polynomial([0, 2, 1]) == [2, 1]
     with pytest.raises(ExpressionError):
         parse_polynomial([1.5, 2])
+
+
+def test_odd_characters_are_refused_with_an_expression_error():
+    # found by fuzzing: Python 3.10's ast.parse raised a bare ValueError on a null byte
+    for text in ["\x00", "1+\x00", "\u202e1", "((((((((((((((((((((((((((((((((((((((1"]:
+        with pytest.raises(ExpressionError):
+            parse(text)

@@ -40,11 +40,16 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
+import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import reduce
 from typing import Any, Iterable, Mapping, Sequence
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 import flint
 import mpmath

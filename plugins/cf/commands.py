@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
-import tomllib
+import sys
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 from discover.errors import DiscoverError, SearchFileError
 

@@ -48,6 +48,14 @@ def _coeffs(value, name: str) -> tuple:
     return tuple(int(c) for c in out)
 
 
+def _check_budget(digits, max_depth) -> None:
+    """Refuse requests over the limits ``digits`` and ``depth`` (discover.limits) up front."""
+    from discover import limits
+
+    limits.check("digits", int(digits), "digits")
+    limits.check("depth", int(max_depth), "max_depth", error=limits.LimitError)
+
+
 def _runner_for(method: str, digits) -> type | None:
     """Runner class for ``method``: binary splitting for ``"binary-splitting"`` and for
     ``"auto"`` above 1000 digits (None: the term-by-term default)."""
@@ -229,6 +237,7 @@ class PCF:
         >>> mpmath.nstr(PCF([6, 3], [-1, 0, 0]).limit(30), 25)     # 2/log(2)
         '2.885390081777926814719849'
         """
+        _check_budget(digits, max_depth)
         value, _, _ = compute_limit(self._a, self._b, int(digits), int(max_depth),
                                     runner_cls=_runner_for(method, digits))
         return value
@@ -270,6 +279,7 @@ class PCF:
         >>> v.equal, round(v.digits)
         (False, 40)
         """
+        _check_budget(digits, max_depth)
         fields = run_verify(self._a, self._b, claimed, int(digits), int(max_depth),
                             runner_cls=_runner_for(method, digits))
         if method == "binary-splitting" or fields.get("depth", 0) > 512:

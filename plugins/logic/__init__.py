@@ -44,7 +44,19 @@ def load_theory(spec: str):
             p = discover_corpora.path(name)
         except FileNotFoundError as exc:
             raise DiscoverError(f"no axiom file {spec!r}: not a path, and {exc}") from None
-    return parse_axioms(p.read_text(encoding="utf-8"), name=p.stem, source=str(p))
+    from discover import limits
+
+    limit = limits.get().axiom_file_bytes
+    try:
+        nbytes = p.stat().st_size
+        if nbytes > limit:      # refuse before reading a huge file into memory
+            raise limits.LimitError(str(p), nbytes, limit, "axiom_file_bytes",
+                                    problem=f"axiom file {p} has {nbytes} bytes, more than the "
+                                            f"limit axiom_file_bytes = {limit}")
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise DiscoverError(f"cannot read the axiom file {p}: {err}") from err
+    return parse_axioms(text, name=p.stem, source=str(p))
 
 
 def search_dict(axioms: str, *, seconds: float = 30.0, max_size: int = 7, name: str = "",

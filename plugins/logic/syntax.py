@@ -207,6 +207,9 @@ class _Lexer:
             self.toks.append((kind, m.group(kind), col0 + m.start(kind) + 1))
             pos = m.end()
         self.i = 0
+        self.depth = 0
+        from discover import limits
+        self.max_depth = limits.get().axiom_term_depth
         self.line, self.source = line, source
         self.end_col = col0 + len(text) + 1
 
@@ -230,6 +233,19 @@ class _Lexer:
 
 
 def _parse_term(lx: _Lexer, sig: Signature, min_prec: int = 0):
+    lx.depth += 1
+    if lx.depth > lx.max_depth:
+        col = lx.peek()[2]
+        raise AxiomSyntaxError(f"term nested more than {lx.max_depth} levels deep (limit "
+                               f"axiom_term_depth; raise it with DISCOVER_LIMIT_AXIOM_TERM_DEPTH)",
+                               lx.line, col, lx.source)
+    try:
+        return _parse_term_inner(lx, sig, min_prec)
+    finally:
+        lx.depth -= 1
+
+
+def _parse_term_inner(lx: _Lexer, sig: Signature, min_prec: int = 0):
     left = _parse_atom(lx, sig)
     while True:
         kind, val, col = lx.peek()
@@ -303,15 +319,33 @@ def parse_statement(text: str, sig: Signature):
 
 
 def parse_axioms(text: str, name: str = "", source: str = "") -> Theory:
+    """Parse an axiom file's text; raises :class:`AxiomSyntaxError` (a ``DiscoverError``)."""
+    from discover import limits
+
+    lim = limits.get()
+    if not isinstance(text, str):
+        raise AxiomSyntaxError(f"expected the text of an axiom file, got {type(text).__name__}",
+                               1, 1, source)
+    nbytes = len(text.encode("utf-8", "surrogatepass"))
+    if nbytes > lim.axiom_file_bytes:
+        raise AxiomSyntaxError(f"the axiom file has {nbytes} bytes, more than the limit "
+                               f"axiom_file_bytes = {lim.axiom_file_bytes} (raise it with "
+                               f"DISCOVER_LIMIT_AXIOM_FILE_BYTES=N)", 1, 1, source)
     sig = Signature()
     axioms: list[Axiom] = []
     names = set()
+    declarations = 0
     for ln, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0]
         stripped = line.lstrip()
         if not stripped.strip():
             continue
         indent = len(line) - len(stripped)
+        declarations += 1
+        if declarations > lim.axioms:
+            raise AxiomSyntaxError(f"more than {lim.axioms} declarations and axioms (limit "
+                                   f"axioms; raise it with DISCOVER_LIMIT_AXIOMS=N)", ln,
+                                   indent + 1, source)
         word = stripped.split(None, 1)[0]
         rest_col = indent + len(word)
         rest = line[rest_col:]
@@ -431,5 +465,12 @@ def _decl(lx: _Lexer, sig: Signature):
         lx.error("an arity (an integer)")
     if sym in sig.arity:
         raise AxiomSyntaxError(f"symbol {sym!r} declared twice", lx.line, col, lx.source)
+    from discover import limits
+
+    max_arity = limits.get().axiom_arity
+    if int(n) > max_arity:
+        raise AxiomSyntaxError(f"arity {int(n)} of {sym} is more than the limit axiom_arity = "
+                               f"{max_arity} (raise it with DISCOVER_LIMIT_AXIOM_ARITY=N)",
+                               lx.line, col2, lx.source)
     sig.arity[sym] = int(n)
     return sym, int(n)
