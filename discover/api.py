@@ -60,7 +60,7 @@ def run(search: str | Path | Mapping[str, Any] | Search, *, store: str | Path | 
         retry_failed: bool = False, scheduler: str | None = None,
         progress: Callable[[dict], None] | None = None,
         plugins: Plugins | None = None, overrides: Sequence[str] = (),
-        max_rounds: int | None = None) -> RunSummary:
+        max_rounds: int | None = None, yes: bool = False) -> RunSummary:
     """Run (or resume) a search and return its summary, discoveries included.
 
     Parameters
@@ -83,12 +83,15 @@ def run(search: str | Path | Mapping[str, Any] | Search, *, store: str | Path | 
         search hash), e.g. ``["generator.seconds=30"]``.
     max_rounds:
         Stop an adaptive search after that many rounds (it resumes later).
+    yes:
+        Run a search larger than the limit ``search_candidates`` (see :mod:`discover.limits`);
+        without it such a search is refused before any work, with its size and estimated time.
     """
     pl = plugins or _default_plugins()
     s = load(search, plugins=pl, overrides=overrides)
     options = dict(plugins=pl, workers=workers, progress=progress, new_run=new_run,
                    max_shards=max_shards, retry_failed=retry_failed, scheduler=scheduler,
-                   max_rounds=max_rounds)
+                   max_rounds=max_rounds, yes=yes)
     if isinstance(store, Store):
         return run_search(s, store=store, **options)
     with Store(store) as st:

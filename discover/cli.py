@@ -173,7 +173,7 @@ def cmd_run(args) -> int:
                              progress=_Progress(not args.json and not args.quiet),
                              new_run=args.new_run, max_shards=args.max_shards,
                              retry_failed=args.retry_failed, scheduler=args.scheduler,
-                             max_rounds=args.max_rounds)
+                             max_rounds=args.max_rounds, yes=args.yes)
     if args.json:
         print(json.dumps(summary.to_json(), indent=1))
         return 0
@@ -431,6 +431,9 @@ def build_parser(pl=None) -> argparse.ArgumentParser:
                    "failed (see `discover show --failed`)")
     r.add_argument("--max-rounds", type=int, default=None, help="stop an adaptive search "
                    "after N rounds (resume later)")
+    r.add_argument("--yes", action="store_true", help="run a search larger than the limit "
+                   "search_candidates (it is refused otherwise, with its size and estimated "
+                   "time)")
     r.add_argument("--set", action="append", metavar="TABLE.FIELD=VALUE",
                    help="override a field of the search file (repeatable; enters the search "
                    "hash), e.g. --set generator.seconds=30")

@@ -37,6 +37,7 @@ from .provenance import add_variants
 from .pipeline import Finding, claimed_value, record_findings, verify_candidate, verify_hit
 from .search import Search
 from .backends import make_backend
+from .limits import check_search_size
 from .lease import StoreLease   # [lease] one writer per store; drivers of one search split work
 from .store import DiscoveryRecord, Store
 
@@ -254,7 +255,7 @@ def run_search(search: Search, *, store: Store, plugins, workers: int | None = N
                progress: Callable[[dict], None] | None = None, new_run: bool = False,
                max_shards: int | None = None, retry_failed: bool = False,
                scheduler: str | None = None, max_rounds: int | None = None,
-               _lease: StoreLease | None = None) -> RunSummary:
+               yes: bool = False, _lease: StoreLease | None = None) -> RunSummary:
     """Run (or resume) ``search``, writing to ``store``; return a :class:`RunSummary`.
 
     The latest run of the same search (same hash) is resumed: its finished shards are skipped,
@@ -264,7 +265,9 @@ def run_search(search: Search, *, store: Store, plugins, workers: int | None = N
     tests); the run can be resumed later. Failed shards are skipped on resume unless
     ``retry_failed``; a failed round is always retried (the next round depends on it).
     ``scheduler`` (``tcp://HOST:PORT``) runs the work on a Dask cluster instead of local
-    processes.
+    processes. A new run of more candidates than the limit ``search_candidates``
+    (:mod:`discover.limits`) is refused before any work, with the count and the estimated time,
+    unless ``yes``.
     """
     check_writable_space(store.path)
     gen = plugins.generator(search.kind)
@@ -292,6 +295,8 @@ def run_search(search: Search, *, store: Store, plugins, workers: int | None = N
                     f"resuming would mix two searches. Restore the file, or start afresh with "
                     f"--new-run (alias --force-new-run)")
     if run_id is None:
+        check_search_size(sum(s.size for s in shards), yes=yes, name=search.name,
+                          workers=workers or search.workers or default_workers())
         run_id = store.create_run(search.name, search.kind, search.hash, search.to_json(),
                                   gen.version, len(shards),
                                   mode="rounds" if rounds_mode else "shards")

@@ -155,3 +155,22 @@ def test_cli_verify_fails_fast(args, needle):
     assert needle in proc.stderr and "exceeds the limit" in proc.stderr
     # start-up (imports) takes about a second; the refusal itself is immediate
     assert seconds < 15
+
+
+def test_a_search_over_the_size_limit_is_refused_before_any_work(plugins, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    import discover
+    from discover.errors import SearchTooLargeError
+    from discover.store import Store
+
+    monkeypatch.setenv("DISCOVER_LIMIT_SEARCH_CANDIDATES", "1000")   # read at each check
+    search = Path(__file__).resolve().parent.parent / "searches" / "e.toml"
+    with pytest.raises(SearchTooLargeError) as err:
+        discover.run(search, store=tmp_path / "s.sqlite", workers=1, plugins=plugins)
+    assert "187,500 candidates" in str(err.value) and "--yes" in str(err.value)
+    with Store(tmp_path / "s.sqlite", readonly=True) as st:
+        assert st.runs() == []          # refused before a run was created
+    summary = discover.run(search, store=tmp_path / "s.sqlite", workers=1, plugins=plugins,
+                           yes=True, max_shards=1)
+    assert summary.shards_done == 1
