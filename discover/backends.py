@@ -61,6 +61,9 @@ class SerialBackend:
         for shard in shards:
             yield _safe(_process, shard, *self.args)
 
+    def close(self) -> None:
+        pass
+
 
 _WORKER_STATE: dict = {}
 
@@ -91,15 +94,21 @@ def _in_worker(shard: Shard):
 
 
 class ProcessBackend:
-    """Run shards in ``workers`` forked processes, at most two queued per worker."""
+    """Run units in ``workers`` worker processes, at most two queued per worker.
+
+    The pool is started on the first :meth:`run` and kept until :meth:`close`, so the rounds of
+    an adaptive search reuse the same workers (state prepared by the driver before the first
+    round is inherited once, not rebuilt every round).
+    """
 
     name = "processes"
 
     def __init__(self, gen, params, ctx, meta, workers: int):
         self.state = dict(gen=gen, params=params, ctx=ctx, meta=meta)
         self.workers = workers
+        self.pool = None
 
-    def run(self, shards: list[Shard]) -> Iterator:
+    def _start(self):
         import os
         import pickle
 
@@ -108,31 +117,40 @@ class ProcessBackend:
         _WORKER_STATE.update(self.state)
         method = start_method()
         state = None if method == "fork" else pickle.dumps(self.state)
+        self.pool = cf.ProcessPoolExecutor(max_workers=self.workers,
+                                           mp_context=mp.get_context(method),
+                                           initializer=_init_worker,
+                                           initargs=(os.getpid(), state))
+
+    def run(self, shards: list[Shard]) -> Iterator:
+        if self.pool is None:
+            self._start()
+        pool = self.pool
+        queue = iter(shards)     # pulled lazily: each shard is claimed when dispatched
+        running: set = set()
         try:
-            with cf.ProcessPoolExecutor(max_workers=self.workers,
-                                        mp_context=mp.get_context(method),
-                                        initializer=_init_worker,
-                                        initargs=(os.getpid(), state)) as pool:
-                queue = iter(shards)     # pulled lazily: each shard is claimed when dispatched
-                running: set = set()
-                try:
-                    while True:
-                        while len(running) < 2 * self.workers:
-                            shard = next(queue, None)
-                            if shard is None:
-                                break
-                            running.add(pool.submit(_in_worker, shard))
-                        if not running:
-                            break
-                        finished, running = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-                        for fut in finished:
-                            yield fut.result()
-                except BaseException:
-                    for fut in running:
-                        fut.cancel()
-                    raise
-        finally:
-            _WORKER_STATE.clear()
+            while True:
+                while len(running) < 2 * self.workers:
+                    shard = next(queue, None)
+                    if shard is None:
+                        break
+                    running.add(pool.submit(_in_worker, shard))
+                if not running:
+                    break
+                finished, running = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                for fut in finished:
+                    yield fut.result()
+        except BaseException:
+            for fut in running:
+                fut.cancel()
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        _WORKER_STATE.clear()
 
 
 _DASK_CACHE: dict = {}

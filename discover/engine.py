@@ -334,6 +334,7 @@ class _Driver:
                       "run_id": run_id}
         self.prepared = False
         self.dask = None
+        self.pool = None
 
     def _emit(self, ev: dict) -> None:
         if self.progress:
@@ -352,13 +353,22 @@ class _Driver:
                 self.dask = make_backend(gen=self.gen, search=self.search, ctx=self.ctx,
                                          meta=self.meta, workers=1, scheduler=self.scheduler)
             return self.dask
-        return make_backend(gen=self.gen, search=self.search, ctx=self.ctx, meta=self.meta,
-                            workers=self._workers(n_units), scheduler=None)
+        workers = self._workers(n_units)
+        if workers <= 1:
+            return make_backend(gen=self.gen, search=self.search, ctx=self.ctx, meta=self.meta,
+                                workers=1, scheduler=None)
+        if self.pool is None:   # one pool of local workers for the whole run
+            self.pool = make_backend(gen=self.gen, search=self.search, ctx=self.ctx,
+                                     meta=self.meta, scheduler=None,
+                                     workers=self._workers(10 ** 6))
+        return self.pool
 
     def close(self) -> None:
-        if self.dask is not None:
-            self.dask.close()
-            self.dask = None
+        for name in ("dask", "pool"):
+            backend = getattr(self, name)
+            if backend is not None:
+                backend.close()
+                setattr(self, name, None)
 
     def _merge_stats(self, outcome: ShardOutcome) -> None:
         for k, v in outcome.stats.items():
