@@ -291,13 +291,15 @@ def cmd_verify(args) -> int:
     pl = _plugins(args)
     fields = {name: getattr(args, f"field_{name}", None) for name in _all_fields(pl)}
     fields = {k: v for k, v in fields.items() if v is not None}
-    verdict = verify(value=args.value, digits=args.digits, kind=args.kind, plugins=pl, **fields)
+    verdict = verify(value=args.value, digits=args.digits, kind=args.kind, plugins=pl,
+                     method=args.method, **fields)
     if args.json:
         print(json.dumps(verdict.to_dict(), indent=1))
     else:
         word = "EQUAL" if verdict.equal else "NOT EQUAL"
         rate = "-" if verdict.convergence_rate is None else f"{verdict.convergence_rate:.4f}"
-        print(f"{word}: {verdict.digits:.1f} digits agree (required {verdict.required}); "
+        how = f" by {verdict.method}" if verdict.method else ""
+        print(f"{word}: {verdict.digits:.1f} digits agree (required {verdict.required}){how}; "
               f"convergence {rate} digits/term at depth {verdict.depth}")
         if verdict.reason:
             print(f"reason: {verdict.reason}")
@@ -459,6 +461,9 @@ def build_parser(pl=None) -> argparse.ArgumentParser:
         v.add_argument(f"--{name}", dest=f"field_{name}", default=None, help=help_)
     v.add_argument("--value", required=True, help="claimed value, e.g. \"4/pi\"")
     v.add_argument("--digits", type=int, default=100)
+    v.add_argument("--method", default="auto",
+                   help="verification method: auto (picked from the measured convergence), or "
+                        "one the candidate kind offers (pcf: exact, extrapolated)")
     v.add_argument("--json", action="store_true")
     v.set_defaults(func=cmd_verify)
 

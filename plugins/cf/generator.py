@@ -260,8 +260,11 @@ class PCFGenerator(Generator):
         return kept
 
     # -- tier 3 and description ---------------------------------------------------------
-    def verify(self, candidate: PCF, claimed, digits: int) -> Verdict:
-        verdict = candidate.verify(claimed, digits=digits)
+    #: ``method`` values of :meth:`verify` besides ``"auto"`` (``discover verify --method``).
+    verify_methods = ("exact", "extrapolated")
+
+    def verify(self, candidate: PCF, claimed, digits: int, method: str = "auto") -> Verdict:
+        verdict = candidate.verify(claimed, digits=digits, method=method)
         if verdict.equal:
             # convergence dynamics at a modest depth, for verified formulas only
             try:
