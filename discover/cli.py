@@ -378,13 +378,17 @@ def cmd_plugins(args) -> int:
 def cmd_constants(args) -> int:
     pl = _plugins(args)
     rows = [{"name": c.name, "aliases": list(c.aliases), "expression": c.expression,
-             "value": str(c.value(30))[:32], "description": c.description, "origin": c.origin}
+             "value": str(c.value(30))[:32], "description": c.description, "origin": c.origin,
+             "source": c.source}
             for c in pl.constants]
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
     for r in rows:
         print(f"{r['name']:<14} {r['value']:<34} {r['description']}")
+        if r["source"]:
+            print(f"{'':<14} source: {r['source']}")
+    print(f"{len(rows)} constants")
     return 0
 
 
