@@ -154,8 +154,11 @@ def verify(candidate: Any = None, *, value: str | Any, digits: int = 100, kind: 
 
 
 def identify(value, *, constants: Sequence[str] | None = None, digits: int | None = None,
-             plugins: Plugins | None = None) -> Identification | None:
-    """Find a closed form of ``value`` (a decimal string, an expression or an mpf) with PSLQ.
+             plugins: Plugins | None = None, products: bool = True,
+             method: str = "auto") -> Identification | None:
+    """Find a closed form of ``value`` (a decimal string, an expression or an mpf) with integer
+    relations (LLL or PSLQ, ``method``): rational, Moebius over one constant or a product of two
+    (``products``), linear over the named constants.
 
     Returns an :class:`~discover.identification.Identification` (``.expression`` is sympy-parsable)
     or ``None`` when no relation is found.
@@ -167,7 +170,7 @@ def identify(value, *, constants: Sequence[str] | None = None, digits: int | Non
     for c in constants or ():
         extra += pl.identification_basis(pl.constants.get(c).name)
     return _identify(value, constants=constants, digits=digits, registry=pl.constants,
-                     extra_basis=extra)
+                     extra_basis=extra, products=products, method=method)
 
 
 def show(store: str | Path | None = None, *, run: int | None = None, kind: str | None = None,

@@ -311,14 +311,16 @@ def cmd_identify(args) -> int:
 
     pl = _plugins(args)
     consts = [c.strip() for c in args.constants.split(",")] if args.constants else None
-    found = identify(args.value, constants=consts, digits=args.digits, plugins=pl)
+    found = identify(args.value, constants=consts, digits=args.digits, plugins=pl,
+                     products=not args.no_products, method=args.method)
     if args.json:
         print(json.dumps(found.to_dict() if found else None, indent=1))
     elif found is None:
         print("no relation found")
     else:
-        print(f"{found.expression}    ({found.method}, relation {found.relation}, "
-              f"holds to {found.digits:.0f} digits)")
+        print(f"{found.expression}    ({found.method} by {found.algorithm}, relation "
+              f"{found.relation} over {found.basis}, holds to {found.digits:.0f} digits, "
+              f"{found.evidence_digits:.0f} beyond chance; {found.tried} bases tried)")
     return 0 if found else 1
 
 
@@ -471,10 +473,14 @@ def build_parser(pl=None) -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true")
     v.set_defaults(func=cmd_verify)
 
-    i = sub.add_parser("identify", help="find a closed form for a number (PSLQ)")
+    i = sub.add_parser("identify", help="find a closed form for a number (LLL or PSLQ)")
     i.add_argument("value", help="decimal digits or an expression such as \"exp(2)\"")
     i.add_argument("--constants", default=None, help="comma-separated constant names to try")
     i.add_argument("--digits", type=int, default=None)
+    i.add_argument("--method", default="auto", choices=["auto", "lll", "pslq"],
+                   help="integer-relation algorithm (auto: LLL from 3 basis elements on)")
+    i.add_argument("--no-products", action="store_true",
+                   help="skip Moebius transforms of products of two constants")
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=cmd_identify)
 
