@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from . import limits as _limits
 from .engine import RunSummary, run_search
-from .pipeline import claimed_value, verify_candidate
+from .pipeline import claimed_value, verify_candidate, verify_methods
 from .errors import DiscoverError, ExpressionError, PluginError
 from .generator import Verdict
 from .identification import Identification
@@ -120,7 +120,7 @@ def _generator_for(candidate, kind: str | None, fields: Mapping[str, Any], pl: P
 
 
 def verify(candidate: Any = None, *, value: str | Any, digits: int = 100, kind: str | None = None,
-           plugins: Plugins | None = None, **fields: Any) -> Verdict:
+           plugins: Plugins | None = None, method: str = "auto", **fields: Any) -> Verdict:
     """Verify a candidate against a claimed value to ``digits`` digits.
 
     Give the candidate as an object (``discover.PCF(...)``) or as fields
@@ -128,6 +128,11 @@ def verify(candidate: Any = None, *, value: str | Any, digits: int = 100, kind: 
     (``"4/pi"``, ``"6/zeta3"``) or an mpmath number. Returns a :class:`Verdict` with ``equal``,
     ``digits`` agreeing and the convergence rate. A near miss (agreeing to 15 digits but not to
     ``digits``) gives ``equal=False``.
+
+    ``method`` (default ``"auto"``: the generator picks from the convergence it measures) forces
+    a verification method where the generator offers several: for PCFs ``"exact"`` (exact
+    convergents and their error estimate) or ``"extrapolated"`` (extrapolation of exact
+    convergents, for slowly converging PCFs). ``verdict.method`` says which one gave the digits.
     """
     if digits < 1:
         raise ExpressionError(f"digits must be positive, got {digits}")
@@ -136,8 +141,12 @@ def verify(candidate: Any = None, *, value: str | Any, digits: int = 100, kind: 
     gen = _generator_for(candidate, kind, fields, pl)
     if candidate is None:
         candidate = gen.from_fields(fields)
+    if method != "auto" and method not in verify_methods(gen):
+        offered = ", ".join(("auto", *verify_methods(gen)))
+        raise ExpressionError(f"verification method {method!r} is not offered for {gen.kind} "
+                              f"candidates; use one of: {offered}")
     claimed = claimed_value(value, pl.constants, digits) if isinstance(value, str) else value
-    verdict = verify_candidate(gen, candidate, claimed, digits)
+    verdict = verify_candidate(gen, candidate, claimed, digits, method=method)
     if isinstance(value, str):
         verdict.claimed = verdict.claimed or value
         verdict.extra.setdefault("claimed_expression", value)
@@ -145,8 +154,11 @@ def verify(candidate: Any = None, *, value: str | Any, digits: int = 100, kind: 
 
 
 def identify(value, *, constants: Sequence[str] | None = None, digits: int | None = None,
-             plugins: Plugins | None = None) -> Identification | None:
-    """Find a closed form of ``value`` (a decimal string, an expression or an mpf) with PSLQ.
+             plugins: Plugins | None = None, products: bool = True,
+             method: str = "auto") -> Identification | None:
+    """Find a closed form of ``value`` (a decimal string, an expression or an mpf) with integer
+    relations (LLL or PSLQ, ``method``): rational, Moebius over one constant or a product of two
+    (``products``), linear over the named constants.
 
     Returns an :class:`~discover.identification.Identification` (``.expression`` is sympy-parsable)
     or ``None`` when no relation is found.
@@ -158,7 +170,7 @@ def identify(value, *, constants: Sequence[str] | None = None, digits: int | Non
     for c in constants or ():
         extra += pl.identification_basis(pl.constants.get(c).name)
     return _identify(value, constants=constants, digits=digits, registry=pl.constants,
-                     extra_basis=extra)
+                     extra_basis=extra, products=products, method=method)
 
 
 def show(store: str | Path | None = None, *, run: int | None = None, kind: str | None = None,

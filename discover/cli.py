@@ -291,13 +291,15 @@ def cmd_verify(args) -> int:
     pl = _plugins(args)
     fields = {name: getattr(args, f"field_{name}", None) for name in _all_fields(pl)}
     fields = {k: v for k, v in fields.items() if v is not None}
-    verdict = verify(value=args.value, digits=args.digits, kind=args.kind, plugins=pl, **fields)
+    verdict = verify(value=args.value, digits=args.digits, kind=args.kind, plugins=pl,
+                     method=args.method, **fields)
     if args.json:
         print(json.dumps(verdict.to_dict(), indent=1))
     else:
         word = "EQUAL" if verdict.equal else "NOT EQUAL"
         rate = "-" if verdict.convergence_rate is None else f"{verdict.convergence_rate:.4f}"
-        print(f"{word}: {verdict.digits:.1f} digits agree (required {verdict.required}); "
+        how = f" by {verdict.method}" if verdict.method else ""
+        print(f"{word}: {verdict.digits:.1f} digits agree (required {verdict.required}){how}; "
               f"convergence {rate} digits/term at depth {verdict.depth}")
         if verdict.reason:
             print(f"reason: {verdict.reason}")
@@ -309,14 +311,16 @@ def cmd_identify(args) -> int:
 
     pl = _plugins(args)
     consts = [c.strip() for c in args.constants.split(",")] if args.constants else None
-    found = identify(args.value, constants=consts, digits=args.digits, plugins=pl)
+    found = identify(args.value, constants=consts, digits=args.digits, plugins=pl,
+                     products=not args.no_products, method=args.method)
     if args.json:
         print(json.dumps(found.to_dict() if found else None, indent=1))
     elif found is None:
         print("no relation found")
     else:
-        print(f"{found.expression}    ({found.method}, relation {found.relation}, "
-              f"holds to {found.digits:.0f} digits)")
+        print(f"{found.expression}    ({found.method} by {found.algorithm}, relation "
+              f"{found.relation} over {found.basis}, holds to {found.digits:.0f} digits, "
+              f"{found.evidence_digits:.0f} beyond chance; {found.tried} bases tried)")
     return 0 if found else 1
 
 
@@ -376,13 +380,17 @@ def cmd_plugins(args) -> int:
 def cmd_constants(args) -> int:
     pl = _plugins(args)
     rows = [{"name": c.name, "aliases": list(c.aliases), "expression": c.expression,
-             "value": str(c.value(30))[:32], "description": c.description, "origin": c.origin}
+             "value": str(c.value(30))[:32], "description": c.description, "origin": c.origin,
+             "source": c.source}
             for c in pl.constants]
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
     for r in rows:
         print(f"{r['name']:<14} {r['value']:<34} {r['description']}")
+        if r["source"]:
+            print(f"{'':<14} source: {r['source']}")
+    print(f"{len(rows)} constants")
     return 0
 
 
@@ -459,13 +467,20 @@ def build_parser(pl=None) -> argparse.ArgumentParser:
         v.add_argument(f"--{name}", dest=f"field_{name}", default=None, help=help_)
     v.add_argument("--value", required=True, help="claimed value, e.g. \"4/pi\"")
     v.add_argument("--digits", type=int, default=100)
+    v.add_argument("--method", default="auto",
+                   help="verification method: auto (picked from the measured convergence), or "
+                        "one the candidate kind offers (pcf: exact, extrapolated)")
     v.add_argument("--json", action="store_true")
     v.set_defaults(func=cmd_verify)
 
-    i = sub.add_parser("identify", help="find a closed form for a number (PSLQ)")
+    i = sub.add_parser("identify", help="find a closed form for a number (LLL or PSLQ)")
     i.add_argument("value", help="decimal digits or an expression such as \"exp(2)\"")
     i.add_argument("--constants", default=None, help="comma-separated constant names to try")
     i.add_argument("--digits", type=int, default=None)
+    i.add_argument("--method", default="auto", choices=["auto", "lll", "pslq"],
+                   help="integer-relation algorithm (auto: LLL from 3 basis elements on)")
+    i.add_argument("--no-products", action="store_true",
+                   help="skip Moebius transforms of products of two constants")
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=cmd_identify)
 

@@ -30,7 +30,17 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Constant", "ConstantRegistry", "default_registry", "load_corpus_constants"]
+__all__ = ["Constant", "ConstantRegistry", "default_registry", "load_corpus_constants",
+           "MPMATH_CONSTANTS"]
+
+#: Constants that mpmath computes to any precision but that have no short closed form; a
+#: corpus expression may use these names (``"khinchin"``, ``"1/glaisher"``).
+MPMATH_CONSTANTS = {
+    "khinchin": lambda dps: +mpmath.mp.khinchin,
+    "glaisher": lambda dps: +mpmath.mp.glaisher,
+    "mertens": lambda dps: +mpmath.mp.mertens,
+    "twinprime": lambda dps: +mpmath.mp.twinprime,
+}
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,8 @@ class Constant:
         The same constant for sympy (LaTeX, simplification); defaults to ``expression``.
     aliases:
         Other spellings accepted on input (``"zeta(3)"``, ``"apery"``).
+    source:
+        Where the constant and its value are documented (DLMF, OEIS, mpmath, a paper).
     """
 
     name: str
@@ -55,13 +67,14 @@ class Constant:
     aliases: tuple[str, ...] = ()
     description: str = ""
     origin: str = "corpus"
+    source: str = ""
     _expr: Expr = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self):
         if not self.name.isidentifier() or self.name.startswith("_"):
             raise DiscoverError(f"constant name {self.name!r} must be an identifier such as "
                                 f"'zeta3' (letters, digits, underscores; not starting with '_')")
-        object.__setattr__(self, "_expr", parse(self.expression))
+        object.__setattr__(self, "_expr", parse(self.expression, names=MPMATH_CONSTANTS))
         if not self.sympy_form:
             object.__setattr__(self, "sympy_form", self.expression)
 
@@ -74,7 +87,7 @@ class Constant:
 
     def sympy(self) -> sympy.Expr:
         """The constant as a sympy expression (``zeta(3)``, ``pi``, ``1/agm(1, sqrt(2))``)."""
-        return parse(self.sympy_form).to_sympy()
+        return parse(self.sympy_form, names=MPMATH_CONSTANTS).to_sympy()
 
     def latex(self) -> str:
         special = {"pi": r"\pi", "e": "e", "catalan": "G", "euler_gamma": r"\gamma",
@@ -84,7 +97,7 @@ class Constant:
 
 @functools.lru_cache(maxsize=256)
 def _cached_value(expression: str, dps: int) -> mpmath.mpf:
-    return parse(expression).evaluate(dps)
+    return parse(expression, names=MPMATH_CONSTANTS).evaluate(dps, MPMATH_CONSTANTS)
 
 
 class ConstantRegistry:
@@ -168,7 +181,8 @@ def load_corpus_constants(path=None) -> list[Constant]:
             out.append(Constant(name=entry["name"], expression=entry["expression"],
                                 sympy_form=entry.get("sympy", ""),
                                 aliases=tuple(entry.get("aliases", ())),
-                                description=entry.get("description", ""), origin=str(path)))
+                                description=entry.get("description", ""), origin=str(path),
+                                source=entry.get("source", "")))
         except KeyError as err:
             raise DiscoverError(f"{path}: constant #{i + 1} lacks the field {err.args[0]!r}") from err
     return out

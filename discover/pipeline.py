@@ -54,11 +54,25 @@ def claimed_value(expression: str, constants, digits: int):
     return constants.evaluate(expression, digits + 30)
 
 
-def verify_candidate(gen: Generator, candidate: Any, claimed, digits: int) -> Verdict:
-    """Run the generator's tier-3 verification, timing it; never lets an exception escape."""
+def verify_methods(gen: Generator) -> tuple[str, ...]:
+    """The verification methods a generator offers besides ``"auto"`` (its ``verify`` takes a
+    ``method`` keyword and lists them in ``verify_methods``); empty for most generators."""
+    return tuple(getattr(gen, "verify_methods", ()) or ())
+
+
+def verify_candidate(gen: Generator, candidate: Any, claimed, digits: int,
+                     method: str = "auto") -> Verdict:
+    """Run the generator's tier-3 verification, timing it; never lets an exception escape.
+
+    ``method`` other than ``"auto"`` is passed to generators that offer verification methods
+    (:func:`verify_methods`); callers check it first.
+    """
     t0 = time.perf_counter()
     try:
-        verdict = gen.verify(candidate, claimed, digits)
+        if method != "auto":
+            verdict = gen.verify(candidate, claimed, digits, method=method)
+        else:
+            verdict = gen.verify(candidate, claimed, digits)
     except Exception as err:  # a verification that crashes is a rejection, not a crash
         verdict = Verdict(equal=False, digits=0.0, required=digits,
                           reason=f"verification raised {type(err).__name__}: {err}")

@@ -52,8 +52,19 @@ def _mp_cbrt(x):
     return mpmath.cbrt(x)
 
 
-# name -> (number of arguments, mpmath function, sympy function)
-FUNCTIONS: dict[str, tuple[int, Callable, Callable]] = {
+def _sympy_zeta(*args):
+    """zeta(s), Hurwitz zeta(s, a); zeta(s, a, derivative) has no sympy counterpart."""
+    return sympy.zeta(*args) if len(args) <= 2 else sympy.Function("zeta")(*args)
+
+
+def _sympy_stieltjes(*args):
+    return sympy.stieltjes(*args)
+
+
+# name -> (number of arguments, or a tuple of the accepted numbers; mpmath function; sympy
+# function). The names are mpmath's, with mpmath's argument conventions (ellipk(m) takes the
+# parameter m = k^2; psi(m, z) is the polygamma function; beta is Euler's beta function).
+FUNCTIONS: dict[str, tuple[int | tuple[int, ...], Callable, Callable]] = {
     "sqrt": (1, mpmath.sqrt, sympy.sqrt),
     "cbrt": (1, _mp_cbrt, sympy.cbrt),
     "exp": (1, mpmath.exp, sympy.exp),
@@ -71,8 +82,23 @@ FUNCTIONS: dict[str, tuple[int, Callable, Callable]] = {
     "asinh": (1, mpmath.asinh, sympy.asinh),
     "acosh": (1, mpmath.acosh, sympy.acosh),
     "atanh": (1, mpmath.atanh, sympy.atanh),
-    "zeta": (1, mpmath.zeta, sympy.zeta),
+    "zeta": ((1, 2, 3), mpmath.zeta, _sympy_zeta),
     "gamma": (1, mpmath.gamma, sympy.gamma),
+    "loggamma": (1, mpmath.loggamma, sympy.loggamma),
+    "psi": (2, mpmath.psi, sympy.polygamma),
+    "digamma": (1, mpmath.digamma, sympy.digamma),
+    "beta": (2, mpmath.beta, sympy.beta),
+    "clsin": (2, mpmath.clsin, sympy.Function("clsin")),
+    "clcos": (2, mpmath.clcos, sympy.Function("clcos")),
+    "altzeta": (1, mpmath.altzeta, sympy.dirichlet_eta),
+    "stieltjes": ((1, 2), mpmath.stieltjes, _sympy_stieltjes),
+    "ellipk": (1, mpmath.ellipk, sympy.elliptic_k),
+    "ellipe": (1, mpmath.ellipe, sympy.elliptic_e),
+    "lambertw": (1, mpmath.lambertw, sympy.LambertW),
+    "e1": (1, mpmath.e1, lambda x: sympy.expint(1, x)),
+    "ei": (1, mpmath.ei, sympy.Ei),
+    "barnesg": (1, mpmath.barnesg, sympy.Function("barnesg")),
+    "besselk": (2, mpmath.besselk, sympy.besselk),
     "erf": (1, mpmath.erf, sympy.erf),
     "abs": (1, mpmath.fabs, sympy.Abs),
     "agm": (2, mpmath.agm, sympy.Function("agm")),
@@ -325,8 +351,10 @@ def parse(source: str, names: Iterable[str] | None = None, *, allow_any_name: bo
             if node.keywords:
                 raise _fail(source, "keyword arguments are not allowed")
             nargs = FUNCTIONS[node.func.id][0]
-            if len(node.args) != nargs:
-                raise _fail(source, f"{node.func.id}() takes {nargs} argument(s), "
+            accepted = nargs if isinstance(nargs, tuple) else (nargs,)
+            if len(node.args) not in accepted:
+                takes = " or ".join(map(str, accepted))
+                raise _fail(source, f"{node.func.id}() takes {takes} argument(s), "
                                     f"{len(node.args)} given")
             return Expr("call", (node.func.id, *(build(a, depth + 1) for a in node.args)), source)
         raise _fail(source, f"{type(node).__name__} is not allowed")

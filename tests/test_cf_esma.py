@@ -92,7 +92,8 @@ def test_shipped_esma_search_runs_and_stores_the_formula(tmp_path, capsys):
     assert row["kind"] == "esma" and row["key"].startswith("pcf:")
     assert (row["a"], row["b"]) == ([4, 4, -1], [-4, 4, 3])
     assert row["constant"] == "tan1" and row["digits"] >= 100
-    assert row["delta"] is not None and "delta" in row["method"]
+    assert row["delta"] is not None and row["method"] == "exact"
+    assert "delta" in row["method_detail"]
     with Store(store, readonly=True) as st:
         graph = st.provenance(row["id"])
         _, state = st.last_round(summary["run_id"])

@@ -40,8 +40,9 @@ def test_known_formula(i):
     with mpmath.workdps(220):
         target = REG.evaluate(f["limit"], 210)
     digits = min(f["verified_digits"], 60)
-    v = pcf.verify(target, digits=digits, max_depth=4000)
-    assert isinstance(v, Verdict) and v.method == "exact convergents (gmpy2)"
+    v = pcf.verify(target, digits=digits, max_depth=4000, method="exact")
+    assert isinstance(v, Verdict) and v.method == "exact"
+    assert v.extra["method_detail"] == "exact convergents (gmpy2)"
     truth = true_digits(value_at(pcf, v.depth), target)
     supported = v.extra["supported_digits"]
     # honest reporting: neither the digits nor the supported digits exceed the truth
@@ -59,6 +60,10 @@ def test_known_formula(i):
         value, est = pcf.extrapolated_limit(n0=200, step=20, orders=(6, 10), dps=60)
         agree = true_digits(value, target)
         assert agree >= 8 and est <= agree + 0.5
+        # the default method extrapolates exact convergents and says so
+        auto = pcf.verify(target, digits=digits, max_depth=4000)
+        assert auto.equal and auto.method == "extrapolated", auto.reason
+        assert auto.extra["exact"]["supported_digits"] == supported
 
 
 def test_known_facts_limit():
@@ -111,10 +116,14 @@ def test_verify_reports_slow_convergence_honestly():
     pcf = PCF([1], [1, 0, 0])
     with mpmath.workdps(60):
         target = 1 / mpmath.log(2)
-    v = pcf.verify(target, digits=30, max_depth=3000)
-    assert not v.equal and "supports only" in v.reason
+    v = pcf.verify(target, digits=30, max_depth=3000, method="exact")
+    assert not v.equal and "supports only" in v.reason and v.method == "exact"
     assert v.digits <= true_digits(value_at(pcf, v.depth), target) + 0.05
     assert v.extra["error_fit"]["alternating"]
+    # the default goes on to extrapolate, and labels the digits with that method
+    auto = pcf.verify(target, digits=30, max_depth=3000)
+    assert auto.equal and auto.method == "extrapolated" and auto.tiers[0].name == "extrapolated"
+    assert auto.extra["exact"]["supported_digits"] == v.extra["supported_digits"]
 
 
 def test_verify_is_fast_for_fast_pcfs():

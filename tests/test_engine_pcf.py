@@ -101,7 +101,8 @@ def test_show_json_contract(small_run, capsys):
         sympy.sympify(r["expression"], locals={"pi": sympy.Symbol("pi")})
         # the pcf measures: digits, convergence rate and delta, and the verdict's method
         assert isinstance(r["convergence_rate"], float) and "delta" in r
-        assert r["method"].startswith("exact convergents") and "delta" in r["method"]
+        assert r["method"] == "exact" and r["verified_by"] == "exact"
+        assert r["method_detail"].startswith("exact convergents") and "delta" in r["method_detail"]
     for d in summary.discoveries:
         assert set(d.measures) == {"digits", "convergence_rate", "delta"}
         assert d.measures["delta"] == d.extra["delta"]

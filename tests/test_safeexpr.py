@@ -88,3 +88,20 @@ def test_odd_characters_are_refused_with_an_expression_error():
     for text in ["\x00", "1+\x00", "\u202e1", "((((((((((((((((((((((((((((((((((((((1"]:
         with pytest.raises(ExpressionError):
             parse(text)
+
+
+def test_special_functions_of_the_constant_library():
+    import mpmath
+
+    from discover.safeexpr import parse
+    with mpmath.workdps(40):
+        assert abs(parse("clsin(2, pi/3)").evaluate(30) - mpmath.clsin(2, mpmath.pi / 3)) < 1e-30
+        assert abs(parse("zeta(2, 1/3)").evaluate(30) - parse("psi(1, 1/3)").evaluate(30)) < 1e-30
+        assert abs(parse("zeta(3)").evaluate(30) - mpmath.zeta(3)) < 1e-30
+        glaisher = parse("exp(1/12 - zeta(-1, 1, 1))").evaluate(30)
+        assert abs(glaisher - mpmath.glaisher) < 1e-30
+    assert str(parse("3*sqrt(3)/(2*clsin(2, pi/3))").to_sympy()) == "3*sqrt(3)/(2*clsin(2, pi/3))"
+    for bad, msg in (("zeta()", "takes 1 or 2 or 3"), ("zeta(1, 2, 3, 4)", "takes 1 or 2 or 3"),
+                     ("clsin(2)", "takes 2"), ("polylog(2)", "takes 2")):
+        with pytest.raises(ExpressionError, match=msg):
+            parse(bad)

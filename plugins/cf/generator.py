@@ -260,8 +260,11 @@ class PCFGenerator(Generator):
         return kept
 
     # -- tier 3 and description ---------------------------------------------------------
-    def verify(self, candidate: PCF, claimed, digits: int) -> Verdict:
-        verdict = candidate.verify(claimed, digits=digits)
+    #: ``method`` values of :meth:`verify` besides ``"auto"`` (``discover verify --method``).
+    verify_methods = ("exact", "extrapolated")
+
+    def verify(self, candidate: PCF, claimed, digits: int, method: str = "auto") -> Verdict:
+        verdict = candidate.verify(claimed, digits=digits, method=method)
         if verdict.equal:
             # convergence dynamics at a modest depth, for verified formulas only
             try:
@@ -273,7 +276,11 @@ class PCFGenerator(Generator):
                                           if math.isfinite(dyn["delta"]) else None)
                 verdict.measures["delta"] = verdict.extra["delta"]
                 verdict.extra["delta_depth"] = depth
-                verdict.method += f"; delta from reduced convergents at depth {depth}"
+                # ``method`` stays the label of the method that gave the digits (exact or
+                # extrapolated); the detail names both steps
+                detail = verdict.extra.get("method_detail") or verdict.method
+                verdict.extra["method_detail"] = (f"{detail}; delta from reduced convergents "
+                                                  f"at depth {depth}")
                 verdict.extra["convergence_rate"] = verdict.convergence_rate
                 verdict.extra["factorial_reduction"] = dyn["factorial_reduction"]
                 verdict.extra["error_curve_fit"] = dyn["error_curve_fit"]

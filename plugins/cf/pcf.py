@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import time
 from typing import Iterator
 
 import mpmath
@@ -31,9 +32,14 @@ from discover.generator import Tier, Verdict
 from discover.safeexpr import parse_polynomial
 
 from . import canonical as _canon
-from .convergence import compute_limit, extrapolate, poly_values, run_verify
+from .convergence import _exact_claimed, compute_limit, extrapolate, poly_values, run_verify
 
-__all__ = ["PCF", "OriginPCF"]
+__all__ = ["PCF", "OriginPCF", "VERIFY_METHODS"]
+
+#: ``method`` values of :meth:`PCF.verify`: how the digits are obtained (``exact``,
+#: ``extrapolated`` or ``auto``) or, keeping their old meaning, how exact convergents are
+#: computed (``sequential``, ``binary-splitting``; both imply ``exact``).
+VERIFY_METHODS = ("auto", "exact", "extrapolated", "sequential", "binary-splitting")
 
 _N = sympy.Symbol("n")
 
@@ -54,6 +60,13 @@ def _check_budget(digits, max_depth) -> None:
 
     limits.check("digits", int(digits), "digits")
     limits.check("depth", int(max_depth), "max_depth", error=limits.LimitError)
+
+
+def _too_slow(fields) -> bool:
+    """An exact verdict that failed only because the convergence was too slow (not a refuted
+    claim, not a terminating or singular PCF)."""
+    return (not fields["equal"] and fields["reason"].startswith("convergence supports only")
+            and "terminates_at" not in fields["extra"])
 
 
 def _runner_for(method: str, digits) -> type | None:
@@ -234,10 +247,28 @@ class PCF:
             or ``max_depth`` (or a projection of the fitted rate to ``max_depth``) does not
             reach the precision; the message says how many digits were reached.
 
+        ``method="extrapolated"`` extrapolates exact convergents instead (slowly converging
+        PCFs, :func:`discover_plugins.cf.slow.extrapolated_limit`); it raises the same error
+        when its estimate does not support ``digits`` digits or the PCF diverges, oscillates or
+        terminates.
+
         >>> mpmath.nstr(PCF([6, 3], [-1, 0, 0]).limit(30), 25)     # 2/log(2)
         '2.885390081777926814719849'
+        >>> mpmath.nstr(PCF([1], [1, 0, 0]).limit(30, method="extrapolated"), 25)   # 1/log(2)
+        '1.442695040888963407359925'
         """
         _check_budget(digits, max_depth)
+        if method == "extrapolated":
+            from discover.errors import VerificationError
+
+            from .slow import extrapolated_limit
+
+            res = extrapolated_limit(self._a, self._b, int(digits), max_depth=int(max_depth))
+            if res.status != "ok" or res.digits < digits + 2:
+                raise VerificationError(f"{self!r}: extrapolation gives {res.digits:.1f} digits "
+                                        f"({res.status}: {res.reason}); {digits} requested")
+            with mpmath.workdps(int(digits) + 10):
+                return +res.value
         value, _, _ = compute_limit(self._a, self._b, int(digits), int(max_depth),
                                     runner_cls=_runner_for(method, digits))
         return value
@@ -253,7 +284,8 @@ class PCF:
 
     def verify(self, claimed, digits: int = 100, max_depth: int = 20000,
                method: str = "auto") -> Verdict:
-        """Compare the PCF's value with ``claimed`` using exact convergents.
+        """Compare the PCF's value with ``claimed`` using exact convergents, extrapolated if
+        they converge too slowly.
 
         Parameters
         ----------
@@ -263,29 +295,57 @@ class PCF:
         digits : int
             Digits required for ``equal``.
         max_depth : int
-            Largest depth tried.
+            Largest depth tried (by either method).
+        method : str
+            ``"exact"``: digits from exact convergents and their error estimate only (geometric
+            or fast convergence); ``"extrapolated"``: digits from the extrapolation of exact
+            convergents (:mod:`discover_plugins.cf.slow`; algebraic convergence);
+            ``"auto"`` (default): exact first, and if the measured convergence does not
+            support ``digits`` digits (and the claim is not already refuted),
+            extrapolation. ``"sequential"`` and ``"binary-splitting"`` are ``"exact"`` with
+            that way of computing the convergents (``auto`` switches to binary splitting above
+            1000 digits).
 
         Returns
         -------
         discover.generator.Verdict
-            ``equal`` iff at least ``digits`` digits agree *and* the error estimate supports
-            ``digits`` digits. ``digits`` is ``min(agreeing, supported)`` (capped at
-            ``digits + 20``); ``convergence_rate`` is digits per term (least squares over the
-            second half of the computed range); ``extra["error_fit"]`` describes the fit.
-            Never raises for a bad PCF: termination and vanishing denominators give
-            ``equal=False`` with a reason.
+            ``equal`` iff at least ``digits`` digits agree *and* the error estimate of the
+            method that gave them supports ``digits`` digits. ``digits`` is ``min(agreeing,
+            supported)`` (capped at ``digits + 20``); ``method`` is ``"exact"`` or
+            ``"extrapolated"`` (``extra["method_detail"]`` says more); ``convergence_rate``
+            is digits per term of the convergents (least squares over the second half of the
+            computed range); ``extra["error_fit"]`` describes the fit, ``extra["extrapolation"]``
+            the extrapolation. When no method reaches ``digits``, ``reason`` says how many digits
+            each supports. Never raises for a bad PCF: termination, divergence, oscillation and
+            vanishing denominators give ``equal=False`` with a reason.
 
         >>> v = PCF([2, 1], [1, 0, 0]).verify("4/pi + 10^-40", digits=60)
-        >>> v.equal, round(v.digits)
-        (False, 40)
+        >>> v.equal, round(v.digits), v.method
+        (False, 40, 'exact')
+        >>> v = PCF([3], [1, 1, 0]).verify("2/(10 - 3*pi)", digits=30)
+        >>> v.equal, v.method
+        (True, 'extrapolated')
         """
+        if method not in VERIFY_METHODS:
+            raise ValueError(f"unknown method {method!r}; use one of {', '.join(VERIFY_METHODS)}")
         _check_budget(digits, max_depth)
-        fields = run_verify(self._a, self._b, claimed, int(digits), int(max_depth),
-                            runner_cls=_runner_for(method, digits))
-        if method == "binary-splitting" or fields.get("depth", 0) > 512:
-            if _runner_for(method, digits) is not None:
-                fields["method"] = "exact convergents (gmpy2, binary splitting)"
-        tier = Tier(name="exact", precision_digits=float(digits + 20), depth=fields["depth"],
+        t0 = time.perf_counter()
+        digits = int(digits)
+        max_depth = int(max_depth)
+        fields = None
+        if method != "extrapolated":
+            conv = method if method in ("sequential", "binary-splitting") else "auto"
+            runner = _runner_for(conv, digits)
+            fields = run_verify(self._a, self._b, claimed, digits, max_depth, runner_cls=runner)
+            fields["extra"]["method_detail"] = fields["method"]
+            if runner is not None and (conv == "binary-splitting" or fields.get("depth", 0) > 512):
+                fields["extra"]["method_detail"] = "exact convergents (gmpy2, binary splitting)"
+            fields["method"] = "exact"
+        if method == "extrapolated" or (method == "auto" and _too_slow(fields)):
+            fields = self._verify_extrapolated(claimed, digits, max_depth, fields)
+        fields["seconds"] = time.perf_counter() - t0
+        name = "extrapolated" if fields["method"] == "extrapolated" else "exact"
+        tier = Tier(name=name, precision_digits=float(digits + 20), depth=fields["depth"],
                     value=fields["value"], digits=fields["digits"], seconds=fields["seconds"],
                     detail=dict(fields["extra"]))
         return Verdict(equal=fields["equal"], digits=fields["digits"],
@@ -293,6 +353,44 @@ class PCF:
                        depth=fields["depth"], value=fields["value"], claimed=fields["claimed"],
                        method=fields["method"], seconds=fields["seconds"],
                        reason=fields["reason"], tiers=[tier], extra=fields["extra"])
+
+    def _verify_extrapolated(self, claimed, digits: int, max_depth: int, exact) -> dict:
+        """The extrapolated verdict's fields, combined with the exact one's (if any)."""
+        from .slow import verify_extrapolated
+
+        cn, cd, cval = _exact_claimed(claimed, digits)
+        s = verify_extrapolated(self._a, self._b, cn, cd, cval, digits, max_depth=max_depth)
+        res = s.pop("slow")
+        extra = {"method_detail": "extrapolated: " + (res.accelerator or "none") + " on exact "
+                 "convergents (gmpy2, binary splitting)", "extrapolation": res.as_dict(),
+                 "agreeing_digits": round(s["agree"], 2),
+                 "supported_digits": round(s["supported"], 2)}
+        if res.status in ("terminates", "vanishing") and exact is None:
+            extra["terminates_at"] = res.depth
+        s.update(claimed=mpmath.nstr(cval, digits + 2), extra=extra)
+        if exact is None:
+            return s
+        # both ran: keep the exact fields as evidence, report the method that gave the digits
+        exact_sup = exact["extra"].get("supported_digits", 0.0)
+        extra["exact"] = {"supported_digits": exact_sup, "depth": exact["depth"],
+                          "error_fit": exact["extra"].get("error_fit")}
+        s["convergence_rate"] = exact["convergence_rate"]
+        if res.status != "ok":
+            exact["extra"]["extrapolation"] = res.as_dict()
+            exact["extra"]["slow_path"] = res.status
+            exact["reason"] += f"; extrapolation refused: {res.reason}"
+            return exact
+        if s["equal"] or s["digits"] >= exact["digits"]:
+            if not s["equal"] and s["supported"] < digits:
+                s["reason"] = (f"no method reaches {digits} digits: exact convergents support "
+                               f"{exact_sup:.1f} digits at depth {exact['depth']}; "
+                               f"extrapolation supports {s['supported']:.1f} ({res.reason})")
+            return s
+        exact["extra"]["extrapolation"] = res.as_dict()
+        exact["reason"] = (f"no method reaches {digits} digits: exact convergents support "
+                           f"{exact_sup:.1f} digits at depth {exact['depth']}; extrapolation "
+                           f"supports {s['supported']:.1f} ({res.reason})")
+        return exact
 
     # -- canonical form ------------------------------------------------------------------
     def canonical(self) -> tuple["PCF", tuple]:
