@@ -217,6 +217,15 @@ class RunRecord:
     rounds_failed: int = 0
 
 
+
+def _where(sql: str, equal: dict) -> tuple[str, list]:
+    """``sql`` with a WHERE clause requiring each column of ``equal`` whose value is not None to
+    equal it (column names are the caller's literals, never user input), and the bound values."""
+    conds = [(col, val) for col, val in equal.items() if val is not None]
+    if conds:
+        sql += " WHERE " + " AND ".join(f"{col} = ?" for col, _ in conds)
+    return sql, [val for _, val in conds]
+
 class Store:
     """An open store. Use as a context manager or call :meth:`close`.
 
@@ -404,18 +413,8 @@ class Store:
             return int(cur.lastrowid)
 
     def find_runs(self, search_hash: str | None = None, name: str | None = None) -> list[RunRecord]:
-        sql, args = "SELECT * FROM runs", []
-        conds = []
-        if search_hash is not None:
-            conds.append("search_hash = ?")
-            args.append(search_hash)
-        if name is not None:
-            conds.append("name = ?")
-            args.append(name)
-        if conds:
-            sql += " WHERE " + " AND ".join(conds)
-        sql += " ORDER BY id"
-        return [self._run(row) for row in self._db.execute(sql, args).fetchall()]
+        sql, args = _where("SELECT * FROM runs", {"search_hash": search_hash, "name": name})
+        return [self._run(row) for row in self._db.execute(sql + " ORDER BY id", args)]
 
     def run(self, run_id: int) -> RunRecord:
         row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
@@ -597,21 +596,10 @@ class Store:
     def discoveries(self, *, run_id: int | None = None, kind: str | None = None,
                     constant: str | None = None) -> list[DiscoveryRecord]:
         sql = "SELECT d.* FROM discoveries d"
-        conds, args = [], []
         if run_id is not None:
             sql += " JOIN discovery_runs r ON r.discovery_id = d.id"
-            conds.append("r.run_id = ?")
-            args.append(run_id)
-        if kind is not None:
-            conds.append("d.kind = ?")
-            args.append(kind)
-        if constant is not None:
-            conds.append("d.constant = ?")
-            args.append(constant)
-        if conds:
-            sql += " WHERE " + " AND ".join(conds)
-        sql += " ORDER BY d.id"
-        return [self._record(r) for r in self._db.execute(sql, args).fetchall()]
+        sql, args = _where(sql, {"r.run_id": run_id, "d.kind": kind, "d.constant": constant})
+        return [self._record(r) for r in self._db.execute(sql + " ORDER BY d.id", args)]
 
     def discovery(self, discovery_id: int) -> DiscoveryRecord:
         row = self._db.execute("SELECT * FROM discoveries WHERE id = ?",
