@@ -128,8 +128,10 @@ def test_sigkill_at_random_moments_then_rerun_gives_the_same_front(reference, tm
         # kill at a random moment after the session has recorded one more round
         deadline = time.time() + 120
         while recorded() == before and p.poll() is None and time.time() < deadline:
-            time.sleep(0.05)
-        time.sleep(rng.uniform(0.0, 0.8))
+            time.sleep(0.01)
+        # a round takes a fraction of a second on a fast machine: a longer wait would let the
+        # run finish before the kill
+        time.sleep(rng.uniform(0.0, 0.05))
         try:
             os.killpg(p.pid, signal.SIGKILL)
         except ProcessLookupError:     # it finished first: nothing left to kill

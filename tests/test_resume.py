@@ -42,6 +42,20 @@ def _run(search, store, *extra):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
+def _shards_done(store) -> int:
+    """Shards recorded so far (0 while the store is being created)."""
+    if not store.exists():
+        return 0
+    try:
+        db = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1)
+        try:
+            return db.execute("SELECT count(*) FROM shards").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
 def _stored(store):
     db = sqlite3.connect(store)
     rows = db.execute("SELECT key, params_json, expression FROM discoveries ORDER BY key").fetchall()
@@ -62,8 +76,14 @@ def test_sigkill_at_random_moments_then_resume_equals_an_uninterrupted_run(tmp_p
     rng = random.Random(7)
     kills = 0
     for _ in range(4):
+        # kill at a random moment once the run has recorded a few more shards: a fixed sleep
+        # would outlast the whole run on a fast machine
+        before = _shards_done(store)
         proc = _run(search, store)
-        time.sleep(rng.uniform(1.0, 3.0))
+        target = before + rng.randint(1, 25)
+        deadline = time.time() + 120
+        while proc.poll() is None and _shards_done(store) < target and time.time() < deadline:
+            time.sleep(0.005)
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             kills += 1
