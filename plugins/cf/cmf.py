@@ -188,7 +188,7 @@ class CMF:
                     out_row.append(_rational_function(expr, self.symbols, at))
                 entries.append(out_row)
             mat = sympy.Matrix(entries)
-            if sympy.cancel(mat.det()) == 0:
+            if _det_vanishes(mat, self.symbols):
                 raise DiscoverError(f"{where}: the matrix is singular for every point (det = 0); "
                                     "a walk through it carries no information")
             self.matrices[axis] = mat
@@ -203,9 +203,17 @@ class CMF:
 
     def violations(self) -> list[tuple[str, str, sympy.Matrix]]:
         """Pairs of axes ``(i, j)`` whose two paths around a unit square differ, with
-        ``M_i(x) M_j(x + e_i) - M_j(x) M_i(x + e_j)`` (cancelled)."""
+        ``M_i(x) M_j(x + e_i) - M_j(x) M_i(x + e_j)`` (cancelled).
+
+        The products are first formed exactly with python-flint multivariate polynomials
+        (numerator and denominator over Z, any rank and dimension); only a pair that fails
+        there is redone with sympy to print the difference."""
+        try:
+            suspect = _flint_violations(self)
+        except Exception:               # pragma: no cover - fall back to sympy everywhere
+            suspect = list(itertools.combinations(self.axes, 2))
         bad = []
-        for i, j in itertools.combinations(self.axes, 2):
+        for i, j in suspect:
             lhs = self.matrices[i] * self._shifted(j, {i: 1})
             rhs = self.matrices[j] * self._shifted(i, {j: 1})
             diff = (lhs - rhs).applyfunc(lambda e: sympy.factor(sympy.cancel(e)))
@@ -254,8 +262,20 @@ class CMF:
                 if t[k] < 0:
                     pos[k] = pos[k] - 1
                 point = dict(zip(self.symbols, pos))
-                M = [[_RF.from_sympy(e.subs(point, simultaneous=True)) for e in row]
-                     for row in self.matrices[axis].tolist()]
+                M = []
+                for row in self.matrices[axis].tolist():
+                    out_row = []
+                    for e in row:
+                        num, den = sympy.fraction(sympy.cancel(e))
+                        if sympy.expand(den.subs(point, simultaneous=True)) == 0:
+                            where = tuple(sympy.sympify(p).subs(_M, 0) for p in pos)
+                            raise DiscoverError(
+                                f"{self.name} along {t} from {s}: the trajectory lies in the "
+                                f"singular set of M_{axis} (its denominator {den} vanishes at "
+                                f"every point, starting at {tuple(int(v) for v in where)}); "
+                                "choose another direction or start point")
+                        out_row.append(_RF.from_sympy(e.subs(point, simultaneous=True)))
+                    M.append(out_row)
                 W = _rf_matmul(W, M if t[k] > 0 else _rf_inverse(M))
                 if t[k] > 0:
                     pos[k] = pos[k] + 1
@@ -309,12 +329,71 @@ class CMF:
                           for j in range(n)] for i in range(n)]
         return P
 
+    def singular_points(self, direction: Sequence[int], start: Sequence[int] | None = None,
+                        steps: int | None = None) -> list[tuple[int, tuple[int, ...], str]]:
+        """Lattice points of the trajectory (step ``m >= 0``, the point ``start + m t``) where
+        the step matrix ``W(m)`` has a pole or a zero determinant, with the reason: there the
+        walk is undefined or collapses. ``steps`` bounds ``m`` (default: every integer root)."""
+        W, t, s = self._step_rf(direction, start)
+        out = {}
+        polys = [(e.den, "a pole of the step matrix") for row in W for e in row]
+        det = _rf_det(W)
+        polys.append((det.num, "a zero of the step matrix's determinant"))
+        for poly, why in polys:
+            if poly.degree() < 1:
+                continue
+            lcm_c = reduce(math.lcm, (int(y.q) for y in poly.coeffs()), 1)
+            for r in _integer_roots([int(x * lcm_c) for x in reversed(poly.coeffs())]):
+                if r >= 0 and (steps is None or r <= steps) and r not in out:
+                    out[r] = why
+        return [(m, tuple(si + m * ti for si, ti in zip(s, t)), out[m]) for m in sorted(out)]
+
+    def recurrence(self, direction: Sequence[int], start: Sequence[int] | None = None):
+        """The walk of any N x N field as a :class:`~discover_plugins.cf.linrec.LinearRecurrence`
+        of order N: the rows 0 and 1 of ``P_m c`` are its numerator and denominator, so its limit
+        is the ratio of the first two entries of the direction the walk's columns converge to
+        (for 2x2 fields, the same limit as :meth:`pcf` up to the Moebius map it reports).
+        Returns ``(recurrence, info)``; a trajectory through a pole or a singular matrix of the
+        field raises :class:`DiscoverError` naming the lattice point."""
+        from .linrec import LinearRecurrence, from_walk
+
+        W, t, s = self._step_rf(direction, start)
+        N = self.size
+        coeffs, col = from_walk(W, what=f"{self.name} along {t} from {s}")
+        bad = [r for r in _integer_roots(coeffs[0]) if r >= N - 1]
+        n0 = max([N - 1] + [r for r in bad])
+        sing = self.singular_points(t, s, steps=n0 + 1)
+        if sing:
+            m, point, why = sing[0]
+            raise DiscoverError(f"{self.name} along {t} from {s} passes through the singular "
+                                f"point {point} (step {m}: {why}); choose another start point")
+        # x_m = P_m e_col for m = -1 .. n0 ; the recurrence index n is m
+        P = [[Fraction(int(i == j)) for j in range(N)] for i in range(N)]
+        xs = [[P[i][col] for i in range(N)]]
+        for m in range(0, n0 + 1):
+            Wm = [[_rf_eval(e, m) for e in row] for row in W]
+            P = [[sum((P[i][k] * Wm[k][j] for k in range(N)), Fraction(0)) for j in range(N)]
+                 for i in range(N)]
+            xs.append([P[i][col] for i in range(N)])
+        # initial values u(n0-N+1 .. n0) = x at indices n0-N+1 .. n0 (xs[0] is m = -1)
+        init = xs[n0 - N + 2: n0 + 2]
+        rec = LinearRecurrence(tuple(coeffs), p=tuple(v[0] for v in init),
+                               q=tuple(v[1] for v in init), n0=n0)
+        return rec, {"direction": list(t), "start": list(s), "column": col,
+                     "step_matrix": [[str(sympy.factor(e.to_sympy())) for e in row]
+                                     for row in W]}
+
     def pcf(self, direction: Sequence[int], start: Sequence[int] | None = None) -> Trajectory:
         """The PCF of a trajectory (2x2 fields): see the module docstring."""
         if self.size != 2:
             raise DiscoverError(f"CMF {self.name} has {self.size}x{self.size} matrices; only 2x2 "
                                 "walks reduce to a polynomial continued fraction")
         W, t, s = self._step_rf(direction, start)
+        poles = [p for p in self.singular_points(t, s) if p[2].startswith("a pole")]
+        if poles:
+            m, point, why = poles[0]
+            raise DiscoverError(f"{self.name} along {t} from {s} passes through the singular "
+                                f"point {point} (step {m}: {why}); choose another start point")
         raw, shift = _walk_to_pcf_rf(W)
         canon, moeb = raw.canonical()
         step = [[str(sympy.factor(e.to_sympy())) for e in row] for row in W]
@@ -329,6 +408,86 @@ class CMF:
 
     def __repr__(self) -> str:
         return f"CMF({self.name!r}, axes={self.axes}, size={self.size})"
+
+
+def _det_vanishes(mat: sympy.Matrix, symbols) -> bool:
+    """Whether ``det(mat)`` is identically zero: nonzero at one rational point settles it
+    (cheap); otherwise the determinant is cancelled symbolically."""
+    import random
+    rng = random.Random(12345)
+    for _ in range(3):
+        point = {s: sympy.Rational(rng.randint(-10 ** 6, 10 ** 6), rng.randint(1, 997))
+                 for s in symbols}
+        try:
+            value = mat.subs(point).det()
+        except ZeroDivisionError:       # pragma: no cover - a pole at the random point
+            continue
+        if value.is_finite and value != 0:
+            return False
+    return sympy.cancel(mat.det()) == 0
+
+
+# -- exact conservation check with multivariate polynomials (python-flint) ----------------
+def _flint_violations(field: "CMF") -> list[tuple[str, str]]:
+    """Pairs of axes whose conservation condition fails, computed with fmpz_mpoly fractions."""
+    names = tuple(field.axes)
+    ctx = flint.fmpz_mpoly_ctx.get(names, "lex")
+    gens = ctx.gens()
+    one = ctx.from_dict({(0,) * len(names): 1})
+
+    def to_mpoly(expr):
+        P = sympy.Poly(expr, *field.symbols, domain="QQ")
+        terms = P.terms()
+        den = reduce(math.lcm, (int(c.q) for _, c in terms), 1)
+        return ctx.from_dict({tuple(int(e) for e in mon): int(c * den) for mon, c in terms}), den
+
+    def frac(expr):
+        num, den = sympy.fraction(sympy.cancel(expr))
+        n, dn = to_mpoly(num)
+        d, dd = to_mpoly(den)
+        return (n * dd, d * dn)
+
+    mats = {a: [[frac(e) for e in row] for row in M.tolist()] for a, M in field.matrices.items()}
+
+    def shifted(axis, by):
+        args = [g + 1 if names[k] == by else g for k, g in enumerate(gens)]
+        return [[(n.compose(*args), d.compose(*args)) for n, d in row] for row in mats[axis]]
+
+    def add(x, y):
+        if x[0].is_zero():
+            return y
+        if y[0].is_zero():
+            return x
+        if x[1] == y[1]:
+            return (x[0] + y[0], x[1])
+        return (x[0] * y[1] + y[0] * x[1], x[1] * y[1])
+
+    def mul(x, y):
+        return (x[0] * y[0], x[1] * y[1])
+
+    def matmul(X, Y):
+        n = len(X)
+        out = []
+        for r in range(n):
+            row = []
+            for c in range(n):
+                acc = (ctx.from_dict({}), one)
+                for k in range(n):
+                    if not X[r][k][0].is_zero() and not Y[k][c][0].is_zero():
+                        acc = add(acc, mul(X[r][k], Y[k][c]))
+                g = acc[0].gcd(acc[1]) if not acc[0].is_zero() else acc[1]
+                row.append((acc[0] / g, acc[1] / g) if not acc[0].is_zero() else acc)
+            out.append(row)
+        return out
+
+    bad = []
+    for i, j in itertools.combinations(names, 2):
+        lhs = matmul(mats[i], shifted(j, i))
+        rhs = matmul(mats[j], shifted(i, j))
+        if any(not (l[0] * r[1] - r[0] * l[1]).is_zero()
+               for lr, rr in zip(lhs, rhs) for l, r in zip(lr, rr)):
+            bad.append((i, j))
+    return bad
 
 
 # -- univariate rational functions (python-flint) ------------------------------------------
@@ -404,6 +563,31 @@ def _rf_matmul(X, Y):
             row.append(acc)
         out.append(row)
     return out
+
+
+def _rf_eval(e: "_RF", m: int) -> Fraction:
+    d = e.den(m)
+    if d == 0:
+        raise DiscoverError(f"pole of the step matrix at step {m}")
+    v = e.num(m) / d
+    return Fraction(int(v.p), int(v.q))
+
+
+def _rf_det(X) -> "_RF":
+    """Determinant of a square matrix of rational functions (Laplace for small sizes)."""
+    n = len(X)
+    if n == 1:
+        return X[0][0]
+    if n == 2:
+        return X[0][0] * X[1][1] - X[0][1] * X[1][0]
+    acc = _RF(flint.fmpq_poly([0]))
+    for j in range(n):
+        if X[0][j].is_zero():
+            continue
+        minor = [row[:j] + row[j + 1:] for row in X[1:]]
+        term = X[0][j] * _rf_det(minor)
+        acc = acc + term if j % 2 == 0 else acc - term
+    return acc
 
 
 def _rf_inverse(X):
@@ -571,6 +755,10 @@ def known_cmfs() -> dict[str, CMF]:
 
 def load_cmf(name: str, path=None) -> CMF:
     """A field by name, from ``path`` (a TOML file) or the corpus."""
+    if not path:
+        from .catalogue import catalogue, catalogue_field
+        if name in catalogue():
+            return catalogue_field(name)
     fields = read_cmf_file(path) if path else known_cmfs()
     if name not in fields:
         where = str(path) if path else "corpora/cmfs.toml"
@@ -607,6 +795,8 @@ def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | No
 
     if isinstance(field, str):
         field = load_cmf(field, path)
+    if field.size != 2:
+        return _walk_recurrence(field, direction, start, digits, constants, plugins)
     tr = field.pcf(direction, start)
     out = tr.to_json()
     out.update(limit=None, expression=None, digits=0.0, verified=False, delta=None,
@@ -668,4 +858,54 @@ def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | No
     out["delta"] = verdict.extra.get("delta")
     if finding is not None and findings is not None:
         findings.append(finding)
+    return out
+
+
+def _walk_recurrence(field: CMF, direction, start, digits: int, constants, plugins) -> dict:
+    """``walk`` for an N x N field (N != 2): the order-N recurrence of the walk, its limit from
+    exact terms (binary splitting), identified by PSLQ at ``digits + 20`` digits and checked
+    against the closed form evaluated independently at ``digits`` digits."""
+    from discover.errors import VerificationError
+    from discover.identification import identify
+
+    from .verbs import _plugins
+
+    rec, info = field.recurrence(direction, start)
+    out = {"cmf": field.name, "direction": info["direction"], "start": info["start"],
+           "rank": field.size, "recurrence": rec.to_json(), "step_matrix": info["step_matrix"],
+           "limit": None, "expression": None, "digits": 0.0, "verified": False, "delta": None,
+           "convergence_rate": None, "reason": ""}
+    pl = _plugins(plugins)
+    registry = pl.constants
+    names = list(constants if constants is not None else field.constants) or registry.names()
+    try:
+        value = rec.limit(digits + 20, max_depth=1 << 16)
+    except VerificationError as err:
+        out["reason"] = f"the limit could not be computed to {digits + 20} digits: {err}"
+        return out
+    out["limit"] = mpmath.nstr(value, 30)
+    max_exp = max(6, min(12, (digits + 20) // 8))
+    try:
+        found = identify(value, constants=names, digits=digits + 20, registry=registry,
+                         max_coeff=10 ** max_exp)
+    except ExpressionError:
+        found = None
+    rate = rec.convergence_rate(50)
+    out["convergence_rate"] = rate
+    out["delta"] = rec.delta(50)
+    if found is None:
+        out["reason"] = (f"no closed form in {', '.join(names)} (PSLQ at {digits + 20} digits, "
+                         f"coefficients up to 10^{max_exp})")
+        return out
+    out["expression"] = found.expression
+    # independent check: the closed form evaluated by the registry against the limit
+    closed = registry.evaluate(found.expression, digits + 30)
+    with mpmath.workdps(digits + 30):
+        diff = abs(closed - value)
+        agree = float(-mpmath.log10(diff / max(abs(value), 1))) if diff else float(digits + 20)
+    out["digits"] = round(min(agree, digits + 20), 1)
+    out["verified"] = agree >= digits
+    out["reason"] = (f"limit of the order-{rec.order} recurrence (exact terms, depth doubled "
+                     f"until {digits + 20} digits settle) agrees with {found.expression} to "
+                     f"{out['digits']} digits")
     return out

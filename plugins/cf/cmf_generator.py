@@ -127,12 +127,16 @@ class CMFGenerator(PCFGenerator):
             if inline is not None:
                 field = CMF(inline, name=name)
             else:
+                from .catalogue import catalogue, catalogue_field
                 fields = known_cmfs()
-                if name not in fields:
-                    raise SearchFileError("generator.cmf", f"no field {name!r} in the corpus",
-                                          f"use one of {', '.join(sorted(fields))} or give "
+                if name in fields:
+                    field = fields[name]
+                elif name in catalogue():
+                    field = catalogue_field(name)
+                else:
+                    raise SearchFileError("generator.cmf", f"no field {name!r} in the catalogue",
+                                          f"use one of {', '.join(catalogue())} or give "
                                           "[generator.matrices]")
-                field = fields[name]
         except SearchFileError:
             raise
         except DiscoverError as err:
