@@ -761,9 +761,14 @@ def load_cmf(name: str, path=None) -> CMF:
             return catalogue_field(name)
     fields = read_cmf_file(path) if path else known_cmfs()
     if name not in fields:
-        where = str(path) if path else "corpora/cmfs.toml"
+        where = str(path) if path else "the catalogue"
+        if not path:
+            from .catalogue import catalogue
+            known = list(catalogue())
+        else:
+            known = sorted(fields)
         raise DiscoverError(f"no conservative matrix field {name!r} in {where}; known: "
-                            f"{', '.join(sorted(fields))}")
+                            f"{', '.join(known)}")
     return fields[name]
 
 

@@ -17,7 +17,7 @@ field (:mod:`discover_plugins.cf.catalogue`):
 2. for those, the trajectory's PCF (canonical and raw forms) is rescaled by ``lambda(n)``
    (``a -> lambda a``, ``b -> lambda(n) lambda(n-1) b``, ``lambda`` a constant or a factor of
    ``a``, chosen so that the degrees and leading coefficients of ``b`` can match) and, for each
-   shift ``s`` in a window, ``U = N(n) / d(n)`` with ``N`` a polynomial matrix of degree <= 2
+   shift ``s`` in a window, ``U = N(n) / d(n)`` with ``N`` a polynomial matrix of degree <= 4
    is solved for by exact linear algebra (python-flint ``fmpq_mat``: the identity, evaluated at
    enough integer points, is linear in the coefficients of ``N``);
 3. a solution is checked symbolically with sympy (``cancel`` of ``M(n) U(n+1) - U(n)
@@ -198,7 +198,7 @@ def _lambdas(a, b, bT) -> list[list[int]]:
     return out
 
 
-def relate_pcfs(a, b, aT, bT, shifts=range(-3, 4), degrees=(0, 1, 2)):
+def relate_pcfs(a, b, aT, bT, shifts=range(-3, 4), degrees=(0, 1, 2, 3, 4)):
     """``(lambda-scaled trajectory (a, b), shift, U, n0)`` relating two PCFs, or None."""
     for lam in _lambdas(a, b, bT) or [[1]]:
         aS, bS = _scaled(aT, bT, lam)
@@ -291,11 +291,11 @@ def relate(a, b, *, fields: Iterable[str] | None = None, max_step: int = 2) -> d
                         "check": "sympy: cancel(M(n) U(n+1) - U(n) M_T(n+shift)) == 0",
                         "limit": mpmath.nstr(x, 30)}
     return {"related": False, "a": list(a), "b": list(b), "limit": mpmath.nstr(x, 30),
-            "tried": dict(tried, shifts=[-3, 3], coboundary_degree=2, max_step=max_step),
+            "tried": dict(tried, shifts=[-3, 3], coboundary_degree=4, max_step=max_step),
             "reason": (f"tried {tried['trajectories']} trajectories of {len(tried['fields'])} "
                        f"field(s) ({', '.join(tried['fields'])}); {tried['limit_matches']} had a "
                        "limit Moebius-related to the PCF's (PSLQ, coefficients <= 10^6), and no "
-                       "coboundary of degree <= 2 with shift in [-3, 3] relates them")}
+                       "coboundary of degree <= 4 with shift in [-3, 3] relates them")}
 
 
 def relate_store(formulas: Sequence[dict], *, fields=None, max_step: int = 2) -> dict:
