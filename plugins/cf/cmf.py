@@ -257,36 +257,60 @@ class CMF:
         pos = [s[k] + t[k] * _M for k in range(len(self.axes))]
         one, zero = _RF(flint.fmpq_poly([1])), _RF(flint.fmpq_poly([0]))
         W = [[one if i == j else zero for j in range(self.size)] for i in range(self.size)]
+        ctx, mctx, (mgen,), entries = self._flint_entries()
+        off = [0] * len(self.axes)
         for k, axis in enumerate(self.axes):
             for _ in range(abs(t[k])):
                 if t[k] < 0:
-                    pos[k] = pos[k] - 1
-                point = dict(zip(self.symbols, pos))
+                    off[k] -= 1
+                args = [s[j] + off[j] + t[j] * mgen for j in range(len(self.axes))]
                 M = []
-                for row in self.matrices[axis].tolist():
+                for i, row in enumerate(entries[axis]):
                     out_row = []
-                    for e in row:
-                        num, den = sympy.fraction(sympy.cancel(e))
-                        if sympy.expand(den.subs(point, simultaneous=True)) == 0:
-                            where = tuple(sympy.sympify(p).subs(_M, 0) for p in pos)
+                    for j, (num, den) in enumerate(row):
+                        dm = den.compose(*args, ctx=mctx)
+                        if dm.is_zero():
+                            where = tuple(s[q] + off[q] for q in range(len(self.axes)))
                             raise DiscoverError(
                                 f"{self.name} along {t} from {s}: the trajectory lies in the "
-                                f"singular set of M_{axis} (its denominator {den} vanishes at "
-                                f"every point, starting at {tuple(int(v) for v in where)}); "
-                                "choose another direction or start point")
-                        out_row.append(_RF.from_sympy(e.subs(point, simultaneous=True)))
+                                f"singular set of M_{axis} (the denominator of entry [{i}][{j}], "
+                                f"{sympy.fraction(self.matrices[axis][i, j])[1]}, vanishes at "
+                                f"every point, starting at {where}); choose another direction "
+                                "or start point")
+                        out_row.append(_RF(_uni(num.compose(*args, ctx=mctx)), _uni(dm)))
                     M.append(out_row)
                 W = _rf_matmul(W, M if t[k] > 0 else _rf_inverse(M))
                 if t[k] > 0:
-                    pos[k] = pos[k] + 1
+                    off[k] += 1
         return W, t, s
+
+    def _flint_entries(self):
+        """The matrices' entries as (numerator, denominator) fmpq_mpoly pairs (cached)."""
+        cached = getattr(self, "_flint_cache", None)
+        if cached is not None:
+            return cached
+        ctx = flint.fmpq_mpoly_ctx.get(tuple(self.axes), "lex")
+        mctx = flint.fmpq_mpoly_ctx.get(("m",), "lex")
+
+        def conv(expr):
+            P = sympy.Poly(expr, *self.symbols, domain="QQ")
+            return ctx.from_dict({tuple(int(e) for e in mon): flint.fmpq(int(c.p), int(c.q))
+                                  for mon, c in P.terms()})
+
+        entries = {}
+        for axis, M in self.matrices.items():
+            # entries are stored cancelled (see _rational_function)
+            entries[axis] = [[tuple(conv(part) for part in sympy.fraction(e))
+                              for e in row] for row in M.tolist()]
+        self._flint_cache = (ctx, mctx, mctx.gens(), entries)
+        return self._flint_cache
 
     def step_matrix(self, direction: Sequence[int],
                     start: Sequence[int] | None = None) -> sympy.Matrix:
         """``W(m)``, the product from ``start + m t`` to ``start + (m+1) t``, as a matrix of
         rational functions of ``m`` (axis by axis in the order of :attr:`axes`), factored."""
         W, _, _ = self._step_rf(direction, start)
-        return sympy.Matrix([[sympy.factor(e.to_sympy()) for e in row] for row in W])
+        return sympy.Matrix([[e.to_sympy_factored() for e in row] for row in W])
 
     def walk(self, direction: Sequence[int], start: Sequence[int] | None, depth: int):
         """The exact product of the field's own matrices along ``depth`` steps of the
@@ -330,11 +354,11 @@ class CMF:
         return P
 
     def singular_points(self, direction: Sequence[int], start: Sequence[int] | None = None,
-                        steps: int | None = None) -> list[tuple[int, tuple[int, ...], str]]:
+                        steps: int | None = None, _W=None) -> list[tuple[int, tuple[int, ...], str]]:
         """Lattice points of the trajectory (step ``m >= 0``, the point ``start + m t``) where
         the step matrix ``W(m)`` has a pole or a zero determinant, with the reason: there the
         walk is undefined or collapses. ``steps`` bounds ``m`` (default: every integer root)."""
-        W, t, s = self._step_rf(direction, start)
+        W, t, s = _W if _W is not None else self._step_rf(direction, start)
         out = {}
         polys = [(e.den, "a pole of the step matrix") for row in W for e in row]
         det = _rf_det(W)
@@ -342,8 +366,10 @@ class CMF:
         for poly, why in polys:
             if poly.degree() < 1:
                 continue
-            lcm_c = reduce(math.lcm, (int(y.q) for y in poly.coeffs()), 1)
-            for r in _integer_roots([int(x * lcm_c) for x in reversed(poly.coeffs())]):
+            for root, _ in poly.roots():
+                if root.q != 1:
+                    continue
+                r = int(root.p)
                 if r >= 0 and (steps is None or r <= steps) and r not in out:
                     out[r] = why
         return [(m, tuple(si + m * ti for si, ti in zip(s, t)), out[m]) for m in sorted(out)]
@@ -360,28 +386,59 @@ class CMF:
         W, t, s = self._step_rf(direction, start)
         N = self.size
         coeffs, col = from_walk(W, what=f"{self.name} along {t} from {s}")
-        bad = [r for r in _integer_roots(coeffs[0]) if r >= N - 1]
+        bad = [int(r.p) for r, _ in flint.fmpq_poly(list(reversed(coeffs[0]))).roots()
+               if r.q == 1 and int(r.p) >= N - 1] if len(coeffs[0]) > 1 else []
         n0 = max([N - 1] + [r for r in bad])
-        sing = self.singular_points(t, s, steps=n0 + 1)
+        sing = self.singular_points(t, s, steps=n0 + 1, _W=(W, t, s))
         if sing:
             m, point, why = sing[0]
             raise DiscoverError(f"{self.name} along {t} from {s} passes through the singular "
                                 f"point {point} (step {m}: {why}); choose another start point")
         # x_m = P_m e_col for m = -1 .. n0 ; the recurrence index n is m
-        P = [[Fraction(int(i == j)) for j in range(N)] for i in range(N)]
-        xs = [[P[i][col] for i in range(N)]]
+        P = flint.fmpq_mat(N, N, [int(i == j) for i in range(N) for j in range(N)])
+        xs = [[Fraction(int(i == col)) for i in range(N)]]
         for m in range(0, n0 + 1):
-            Wm = [[_rf_eval(e, m) for e in row] for row in W]
-            P = [[sum((P[i][k] * Wm[k][j] for k in range(N)), Fraction(0)) for j in range(N)]
-                 for i in range(N)]
-            xs.append([P[i][col] for i in range(N)])
+            P = P * _rf_mat_at(W, m)
+            xs.append([Fraction(int(P[i, col].p), int(P[i, col].q)) for i in range(N)])
         # initial values u(n0-N+1 .. n0) = x at indices n0-N+1 .. n0 (xs[0] is m = -1)
         init = xs[n0 - N + 2: n0 + 2]
         rec = LinearRecurrence(tuple(coeffs), p=tuple(v[0] for v in init),
                                q=tuple(v[1] for v in init), n0=n0)
         return rec, {"direction": list(t), "start": list(s), "column": col,
-                     "step_matrix": [[str(sympy.factor(e.to_sympy())) for e in row]
-                                     for row in W]}
+                     "step_matrix": [[str(e.to_sympy()) for e in row] for row in W]}
+
+    def walk_product(self, direction: Sequence[int], start: Sequence[int] | None,
+                     depth: int):
+        """``W(0) W(1) .. W(depth-1)`` exactly (a python-flint ``fmpq_mat``): the step matrix
+        evaluated at each step and multiplied by binary splitting. A step through a pole or a
+        singular matrix raises :class:`DiscoverError` naming the lattice point."""
+        W, t, s = self._step_rf(direction, start)
+        sing = self.singular_points(t, s, steps=depth - 1, _W=(W, t, s))
+        if sing:
+            m, point, why = sing[0]
+            raise DiscoverError(f"{self.name} along {t} from {s} passes through the singular "
+                                f"point {point} (step {m}: {why}); choose another start point")
+        # W(m) = K(m) / D(m) with K an integer polynomial matrix and D an integer polynomial:
+        # the integer products need no gcds; one division at the end
+        n = self.size
+        den = reduce(lambda a, b: a * b // a.gcd(b), (e.den for row in W for e in row),
+                     flint.fmpq_poly([1]))
+        nums = [(e * _RF(den)).num for row in W for e in row]
+        scale = reduce(math.lcm, (int(c.q) for p in nums + [den] for c in p.coeffs()), 1)
+        K = [flint.fmpz_poly([int(c * scale) for c in p.coeffs()]) for p in nums]
+        D = flint.fmpz_poly([int(c * scale) for c in den.coeffs()])
+        mats = [flint.fmpz_mat(n, n, [k(m) for k in K]) for m in range(depth)]
+        dens = [D(m) for m in range(depth)]
+
+        def prod(lo, hi):
+            if hi - lo == 1:
+                return mats[lo], dens[lo]
+            mid = (lo + hi) // 2
+            (A, a), (B, b) = prod(lo, mid), prod(mid, hi)
+            return A * B, a * b
+
+        P, d = prod(0, depth)
+        return flint.fmpq_mat(P) / d
 
     def pcf(self, direction: Sequence[int], start: Sequence[int] | None = None) -> Trajectory:
         """The PCF of a trajectory (2x2 fields): see the module docstring."""
@@ -389,7 +446,8 @@ class CMF:
             raise DiscoverError(f"CMF {self.name} has {self.size}x{self.size} matrices; only 2x2 "
                                 "walks reduce to a polynomial continued fraction")
         W, t, s = self._step_rf(direction, start)
-        poles = [p for p in self.singular_points(t, s) if p[2].startswith("a pole")]
+        poles = [p for p in self.singular_points(t, s, _W=(W, t, s))
+                 if p[2].startswith("a pole")]
         if poles:
             m, point, why = poles[0]
             raise DiscoverError(f"{self.name} along {t} from {s} passes through the singular "
@@ -526,6 +584,23 @@ class _RF:
                         for i, c in enumerate(p.coeffs())), sympy.Integer(0))
         return to(self.num) / to(self.den)
 
+    def to_sympy_factored(self, m=None):
+        """The same function as a product of irreducible factors (python-flint's factoring,
+        not sympy's): what ``sympy.factor`` would print, much faster."""
+        m = m or _M
+
+        def part(p):
+            if p == 0:
+                return sympy.Integer(0)
+            c, facs = p.factor()
+            out = sympy.Rational(int(c.p), int(c.q))
+            for f, e in facs:
+                coeffs = f.coeffs()
+                out *= sum((sympy.Rational(int(x.p), int(x.q)) * m ** i
+                            for i, x in enumerate(coeffs)), sympy.Integer(0)) ** e
+            return out
+        return part(self.num) / part(self.den)
+
     def __add__(self, other):
         return _RF(self.num * other.den + other.num * self.den, self.den * other.den)
 
@@ -563,6 +638,31 @@ def _rf_matmul(X, Y):
             row.append(acc)
         out.append(row)
     return out
+
+
+def _uni(p) -> "flint.fmpq_poly":
+    """A one-variable fmpq_mpoly as an fmpq_poly."""
+    d = p.to_dict()
+    if not d:
+        return flint.fmpq_poly([0])
+    top = max(k[0] for k in d)
+    coeffs = [flint.fmpq(0)] * (top + 1)
+    for (k,), c in d.items():
+        coeffs[k] = c
+    return flint.fmpq_poly(coeffs)
+
+
+def _rf_mat_at(W, m: int):
+    """The step matrix of :class:`_RF` entries at the integer ``m`` as an ``fmpq_mat``."""
+    n = len(W)
+    vals = []
+    for row in W:
+        for e in row:
+            d = e.den(m)
+            if d == 0:
+                raise DiscoverError(f"pole of the step matrix at step {m}")
+            vals.append(e.num(m) / d)
+    return flint.fmpq_mat(n, n, vals)
 
 
 def _rf_eval(e: "_RF", m: int) -> Fraction:
