@@ -304,7 +304,10 @@ def relate_store(formulas: Sequence[dict], *, fields=None, max_step: int = 2) ->
     results = []
     values = []
     for f in formulas:
-        r = relate(f["a"], f["b"], fields=fields, max_step=max_step)
+        try:
+            r = relate(f["a"], f["b"], fields=fields, max_step=max_step)
+        except DiscoverError as err:      # e.g. too slowly convergent to compare limits
+            r = {"related": False, "a": list(f["a"]), "b": list(f["b"]), "reason": str(err)}
         results.append(r)
         try:
             values.append(PCF(list(f["a"]), list(f["b"])).limit(40, max_depth=20000))
