@@ -176,3 +176,20 @@ def test_cli_list_json_and_relate_json():
     r = json.loads(out)
     assert r["related"] and len(r["coboundary"]) == 2
     _check_numeric(r, [3, 1], [-2, 3, 0])
+
+
+def test_relate_records_the_coboundary_in_the_provenance(tmp_path):
+    from discover.store import Store
+    from discover_plugins.cf.relate import record_relations
+    a, b = [3, 1], [-2, 3, 0]
+    r = relate(a, b, fields=["pi"])
+    out = record_relations(tmp_path / "rel.sqlite", [r], digits=40)
+    assert out["recorded"] == 1
+    with Store(tmp_path / "rel.sqlite") as st:
+        (d,) = st.discoveries()
+        assert d.constant == "pi" and d.params == {"a": a, "b": b}
+        nodes = [data for _, data in st.provenance(d.id).nodes(data=True)
+                 if "derivation" in data]
+    der = nodes[0]["derivation"]
+    assert der["cmf"] == "pi" and der["coboundary"] == r["coboundary"]
+    _check_numeric(dict(der, n0=der["n0"]), a, b)

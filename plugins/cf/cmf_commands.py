@@ -140,6 +140,26 @@ def _relate(args) -> int:
     from .relate import relate, relate_store
 
     fields = args.cmf.split(",") if args.cmf else None
+    if args.record and not args.store:
+        raise DiscoverError("--record needs --store S (the store the relations are written to)")
+    if args.a is not None or args.b is not None:
+        if args.a is None or args.b is None:
+            raise DiscoverError("discover cmf relate: give both --a and --b (a PCF)")
+        out = relate(_coeffs(args.a, "a"), _coeffs(args.b, "b"), fields=fields,
+                     max_step=args.max_step)
+        if args.record:
+            from .relate import record_relations
+            out["recorded"] = record_relations(args.store, [out])
+        if args.json:
+            print(json.dumps(out, indent=2))
+        elif out["related"]:
+            print(f"related to {out['cmf']} along {tuple(out['direction'])} from "
+                  f"{tuple(out['start'])}: trajectory {out['trajectory']}, shift "
+                  f"{out['shift']}, U(n) = {out['coboundary']} for n >= {out['n0']} "
+                  "(checked symbolically)")
+        else:
+            print(f"not related: {out['reason']}")
+        return 0
     if args.store or args.formulas:
         if args.store:
             from discover.store import Store
@@ -151,11 +171,18 @@ def _relate(args) -> int:
                 data = json.load(fh)
             formulas = data.get("formulas", data) if isinstance(data, dict) else data
         out = relate_store(formulas, fields=fields, max_step=args.max_step)
+        if args.record:
+            from .relate import record_relations
+            out["recorded"] = record_relations(args.store, out["results"])
         if args.json:
             print(json.dumps(out, indent=2))
         else:
             print(f"{out['related']} of {out['formulas']} formulas related to catalogue "
                   f"trajectories; {out['pairs_proven']} pairs proven equivalent")
+            if args.record:
+                rec = out["recorded"]
+                print(f"recorded in {rec['store']} (run {rec['run']}: {rec['recorded']} "
+                      f"verified with their coboundary in the provenance, {rec['new']} new)")
         return 0
     if args.a is None or args.b is None:
         raise DiscoverError("discover cmf relate needs --a and --b (a PCF), or --store / "
@@ -212,5 +239,8 @@ def add_commands(subparsers) -> None:
                                                             "(default 2; 1 above 3 axes)")
     q.add_argument("--store", help="relate every PCF formula of this store")
     q.add_argument("--formulas", help="JSON file of formulas (list of {a, b}) instead")
+    q.add_argument("--record", action="store_true",
+                   help="with --store: verify each related formula and record it in the store "
+                        "with its coboundary as provenance (a run of `cmf relate`)")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=_relate)

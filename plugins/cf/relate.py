@@ -39,10 +39,10 @@ import sympy
 
 from discover.errors import DiscoverError, VerificationError
 
-from .pcf import PCF
+from .pcf import PCF, OriginPCF
 
 __all__ = ["solve_coboundary", "check_coboundary", "relate", "relate_pcfs", "relate_store",
-           "DEFAULT_STARTS"]
+           "record_relations", "RelatedPCF", "DEFAULT_STARTS"]
 
 _n = sympy.Symbol("n")
 
@@ -329,3 +329,55 @@ def relate_store(formulas: Sequence[dict], *, fields=None, max_step: int = 2) ->
                               "n0": n0})
     return {"formulas": len(formulas), "related": sum(r["related"] for r in results),
             "pairs_proven": len(pairs), "results": results, "pairs": pairs}
+
+
+class RelatedPCF(OriginPCF):
+    """A PCF that carries its proven equivalence to a catalogue trajectory (``derivation``)."""
+
+    __slots__ = ()
+    origin_key = "derivation"
+
+
+def record_relations(store, results: Sequence[dict], *, digits: int = 60, plugins=None) -> dict:
+    """Verify each related formula of ``results`` against the closed form of its limit (PSLQ in
+    the field's constants, then the one record path) and record them in ``store`` as a run of
+    ``cmf relate``: each discovery's provenance then holds the coboundary derivation (field,
+    direction, start, trajectory, shift, U(n), n0, and the symbolic check). Returns
+    ``{"store", "run", "recorded", "new", "unidentified"}``."""
+    from discover.identification import identify
+
+    from .catalogue import catalogue
+    from .verbs import _plugins, claim_of, record, verb_context, verify_claim
+
+    pl = _plugins(plugins)
+    gen = pl.generator("cmf")
+    findings, unidentified = [], 0
+    for r in results:
+        if not r.get("related"):
+            continue
+        consts = [c for c in catalogue()[r["cmf"]].constants if c in pl.constants]
+        pcf = PCF(list(r["a"]), list(r["b"]))
+        try:
+            value = pcf.limit(digits + 20, max_depth=20000)
+        except VerificationError:
+            unidentified += 1
+            continue
+        found = identify(value, constants=consts or pl.constants.names(), digits=digits + 20,
+                         registry=pl.constants, max_coeff=10 ** 8)
+        if found is None:
+            unidentified += 1
+            continue
+        target, expression = claim_of(found)
+        derivation = {k: r[k] for k in ("cmf", "direction", "start", "trajectory", "shift",
+                                        "coboundary", "n0", "check")}
+        derivation["relation"] = "M(n) U(n+1) = U(n) M_T(n+shift) for n >= n0"
+        ctx = verb_context(digits, [target.constant] if target is not None else consts, pl)
+        finding, _ = verify_claim(gen, RelatedPCF(list(r["a"]), list(r["b"]), derivation), ctx,
+                                  target=target, expression=expression,
+                                  search={"verb": "cmf relate", "cmf": r["cmf"]})
+        if finding is not None:
+            findings.append(finding)
+    out = record(store, name="cmf relate", gen=gen, findings=findings, plugins=pl,
+                 search={"verb": "cmf relate", "digits": digits})
+    out["unidentified"] = unidentified
+    return out
