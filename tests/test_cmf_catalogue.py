@@ -122,11 +122,23 @@ def test_singular_trajectory_names_the_point():
         field.recurrence((1, 0, 0, 0, 0), (1, 1, 1, 2, 2))
 
 
+def _check_symbolic(U_strings, a, b, aT, bT, s):
+    """M(n) U(n+1) - U(n) M_T(n+s) simplifies to zero (sympy, from the printed strings)."""
+    n = sympy.Symbol("n")
+    U = sympy.Matrix([[sympy.sympify(e) for e in row] for row in U_strings])
+    P = lambda c, x: sum(k * x ** i for i, k in enumerate(reversed(c)))      # noqa: E731
+    M = sympy.Matrix([[0, P(b, n)], [1, P(a, n)]])
+    MT = sympy.Matrix([[0, P(bT, n + s)], [1, P(aT, n + s)]])
+    assert sympy.simplify(M * U.subs(n, n + 1) - U * MT) == sympy.zeros(2, 2)
+    assert sympy.simplify(U.det()) != 0
+
+
 def _check_numeric(r, a, b):
-    """M(n) U(n+1) == U(n) M_T(n+s) at many integers, with Fractions."""
+    """M(n) U(n+1) == U(n) M_T(n+s) symbolically, and at many integers with Fractions."""
     n = sympy.Symbol("n")
     U = [[sympy.sympify(e) for e in row] for row in r["coboundary"]]
     aT, bT, s = r["trajectory"]["a"], r["trajectory"]["b"], r["shift"]
+    _check_symbolic(r["coboundary"], a, b, aT, bT, s)
 
     def pv(c, x):
         v = 0
@@ -232,3 +244,18 @@ def test_rank3_trajectory_search_verifies_zeta3_and_skips_singular_points(tmp_pa
     value = rec.limit(45)
     closed = default_registry().evaluate(d.expression, 60)
     assert abs(value - closed) < mpmath.mpf(10) ** -40
+
+
+def test_relate_store_counts_formulas_and_proves_pairs():
+    from discover_plugins.cf.relate import relate_store
+    formulas = [{"a": [3, 3], "b": [-2, 1, 0]}, {"a": [3, 1], "b": [-2, 3, 0]},
+                {"a": [1, 0], "b": [1, 0]}]                    # two pi formulas and one for e
+    out = relate_store(formulas, fields=["pi"])
+    assert out["formulas"] == 3 and out["related"] == 2 and out["pairs_proven"] == 1
+    assert not out["results"][2]["related"] and "tried" in out["results"][2]
+    (pair,) = out["pairs"]
+    i, j = pair["i"], pair["j"]
+    _check_symbolic(pair["coboundary"], formulas[i]["a"], formulas[i]["b"],
+                    pair["scaled_b"]["a"], pair["scaled_b"]["b"], pair["shift"])
+    for r, f in zip(out["results"][:2], formulas):
+        _check_numeric(r, f["a"], f["b"])
