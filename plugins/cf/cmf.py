@@ -94,7 +94,12 @@ class Trajectory:
 
 
 def _rational_function(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], where: str):
-    expr = sympy.cancel(sympy.sympify(expr))
+    expr = sympy.sympify(expr)
+    if expr.is_polynomial(*symbols) and not (expr.free_symbols - set(symbols)):
+        # a polynomial needs no cancellation (the costly step): check its coefficients only
+        if all(c.is_rational for c in sympy.Poly(expr, *symbols).coeffs()):
+            return expr
+    expr = sympy.cancel(expr)
     extra = expr.free_symbols - set(symbols)
     if extra:
         raise DiscoverError(f"{where}: unknown variable(s) {sorted(map(str, extra))}; a field's "

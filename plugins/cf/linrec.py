@@ -156,7 +156,7 @@ class LinearRecurrence:
         """``(p(n), q(n))`` exactly, as gmpy2 rationals (``mpq``), by binary splitting.
 
         >>> LinearRecurrence.from_pcf([34, 51, 27, 5], [-1, 0, 0, 0, 0, 0, 0]).terms(1)
-        (mpq(117,1), mpq(1,1))
+        (mpq(584,1), mpq(117,1))
         """
         N = self.order
         if n <= self.n0:
