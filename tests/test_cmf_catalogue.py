@@ -259,3 +259,15 @@ def test_relate_store_counts_formulas_and_proves_pairs():
                     pair["scaled_b"]["a"], pair["scaled_b"]["b"], pair["shift"])
     for r, f in zip(out["results"][:2], formulas):
         _check_numeric(r, f["a"], f["b"])
+
+
+@pytest.mark.parametrize("name, d, s, depth", [
+    ("zeta3", (1, 1), (1, 1), 37),
+    ("pfq_3f2_m1", (0, 0, 0, 1, 1), (1, 1, 1, 2, 2), 21),
+    ("pfq_2f1_m1", (0, 1, 1), (0, 1, 1), 5),
+])
+def test_walk_product_matches_the_fields_own_product(name, d, s, depth):
+    field = catalogue_field(name)
+    P, Q = field.walk(d, s, depth), field.walk_product(d, s, depth)
+    assert [[Fraction(int(Q[i, j].p), int(Q[i, j].q)) for j in range(field.size)]
+            for i in range(field.size)] == P

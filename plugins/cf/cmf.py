@@ -430,19 +430,37 @@ class CMF:
                      flint.fmpq_poly([1]))
         nums = [(e * _RF(den)).num for row in W for e in row]
         scale = reduce(math.lcm, (int(c.q) for p in nums + [den] for c in p.coeffs()), 1)
-        K = [flint.fmpz_poly([int(c * scale) for c in p.coeffs()]) for p in nums]
-        D = flint.fmpz_poly([int(c * scale) for c in den.coeffs()])
-        mats = [flint.fmpz_mat(n, n, [k(m) for k in K]) for m in range(depth)]
-        dens = [D(m) for m in range(depth)]
+        # baby steps: the product of B consecutive steps as one polynomial matrix in m,
+        # evaluated at m = 0, B, 2B, ..: B times fewer (larger) products by binary splitting
+        Kp = [flint.fmpz_poly([int(c * scale) for c in p.coeffs()]) for p in nums]
+        Dp = flint.fmpz_poly([int(c * scale) for c in den.coeffs()])
+        B = max(1, min(8, int(math.isqrt(depth))))
+
+        def pmul(X, Y):
+            return [sum((X[i * n + k] * Y[k * n + j] for k in range(n)), flint.fmpz_poly([]))
+                    for i in range(n) for j in range(n)]
+
+        QB, DB = list(Kp), Dp
+        for j in range(1, B):
+            sh = flint.fmpz_poly([j, 1])
+            QB = pmul(QB, [k(sh) for k in Kp])
+            DB = DB * Dp(sh)
+        blocks = depth // B
+        mats = [flint.fmpz_mat(n, n, [q(B * t) for q in QB]) for t in range(blocks)]
+        dens = [DB(B * t) for t in range(blocks)]
+        for m in range(blocks * B, depth):
+            mats.append(flint.fmpz_mat(n, n, [k(m) for k in Kp]))
+            dens.append(Dp(m))
 
         def prod(lo, hi):
             if hi - lo == 1:
                 return mats[lo], dens[lo]
             mid = (lo + hi) // 2
-            (A, a), (B, b) = prod(lo, mid), prod(mid, hi)
-            return A * B, a * b
+            (A, a), (B_, b) = prod(lo, mid), prod(mid, hi)
+            return A * B_, a * b
 
-        P, d = prod(0, depth)
+        mats_n = len(mats)
+        P, d = prod(0, mats_n)
         return flint.fmpq_mat(P) / d
 
     def pcf(self, direction: Sequence[int], start: Sequence[int] | None = None) -> Trajectory:
