@@ -31,7 +31,7 @@ pfq_0f1    2    1    0F1(; b; 1): ratios of Bessel values I_{b-1}(2)
 pfq_2f1_m1 2    3    2F1(a + 1/2, b; c + 1/2; -1): pi (2F1(1/2, 1; 3/2; -1) = pi/4), log 2
 pfq_2f1_h  2    3    2F1(a, b; c + 1/2; 1/2): pi (2F1(1, 1; 3/2; 1/2) = pi/2)
 pfq_3f2_1  2    5    3F2(a1, a2, a3; b1, b2; 1): zeta(2) (3F2(1, 1, 1; 2, 2; 1) = zeta(2))
-pfq_3f2_m1 3    5    3F2(...; -1): zeta(2) (3F2(1, 1, 1; 2, 2; -1) = zeta(2)/2)
+pfq_3f2_m1 3    5    3F2(...; -1): zeta(2), log 2 (3F2(1, 1, 1; 2, 2; -1) = zeta(2)/2)
 pfq_4f3_1  3    7    4F3(...; 1): zeta(3) (4F3(1, 1, 1, 1; 2, 2, 2; 1) = zeta(3))
 ========== ==== ==== ===================================================================
 """
@@ -146,7 +146,8 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("pfq_1f1", "DLMF 13.3.1-13.3.7 (contiguous relations of Kummer's function M(a, b, z))"
           " at z = 1", ("e",), "1F1(x0; y0; 1)", 1, 1, "1"),
     Entry("pfq_0f1", "DLMF 16.3 (contiguous relations of 0F1, Bessel functions, DLMF 10.39.9) "
-          "at z = 1", ("e",), "0F1(; y0; 1): ratios of modified Bessel values", 0, 1, "1"),
+          "at z = 1", ("bessel_ratio",), "0F1(; y0; 1): ratios of modified Bessel values", 0, 1,
+          "1"),
     Entry("pfq_2f1_m1", "DLMF 15.5.11-15.5.18 (Gauss' contiguous relations) at z = -1; "
           "2F1(1/2, 1; 3/2; -1) = pi/4 (DLMF 4.24.3)", ("pi", "ln2"),
           "2F1(x0 + 1/2, x1; y0 + 1/2; -1)", 2, 1, "-1", ("1/2", "0"), ("1/2",)),
@@ -157,7 +158,7 @@ CATALOGUE: tuple[Entry, ...] = (
           "Generalized Hypergeometric Series, ch. 3); 3F2(1, 1, 1; 2, 2; 1) = zeta(2)",
           ("zeta2",), "3F2(x0, x1, x2; y0, y1; 1), rank 2 (Saalschutz-type)", 3, 2, "1"),
     Entry("pfq_3f2_m1", "DLMF 16.3 / 16.8.3 (differential equation of pFq) at z = -1; "
-          "3F2(1, 1, 1; 2, 2; -1) = zeta(2)/2", ("zeta2",), "3F2(x0, x1, x2; y0, y1; -1)",
+          "3F2(1, 1, 1; 2, 2; -1) = zeta(2)/2", ("zeta2", "ln2"), "3F2(x0, x1, x2; y0, y1; -1)",
           3, 2, "-1"),
     Entry("pfq_4f3_1", "DLMF 16.8.3 at unit argument (order drops by one); "
           "4F3(1, 1, 1, 1; 2, 2, 2; 1) = zeta(3)", ("zeta3",),
