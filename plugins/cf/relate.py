@@ -165,14 +165,17 @@ def _n0(b, bT, shift, U) -> int:
 
 
 def _lambdas(a, b, bT) -> list[list[int]]:
-    """Rescalings ``lambda`` (highest first) that can match ``b`` against ``b_T``."""
+    """Rescalings ``lambda`` (highest first) that can match ``b`` against ``b_T``: none when
+    the degrees or the leading coefficients rule a rational coboundary out."""
     db, dT = len(b) - 1, len(bT) - 1
     if (db - dT) % 2 or db < dT:
         return []
     k = (db - dT) // 2
+    # det: b(n) / b_S(n+s) = det U(n) / det U(n+1) -> 1, so b_S = lambda(n) lambda(n-1) b_T
+    # must have the degree and the leading coefficient of b
     ratio = sympy.Rational(b[0], bT[0])
     if ratio <= 0:
-        ratio = -ratio
+        return []
     root = sympy.sqrt(ratio)
     if not root.is_rational:
         return []
@@ -200,7 +203,7 @@ def _lambdas(a, b, bT) -> list[list[int]]:
 
 def relate_pcfs(a, b, aT, bT, shifts=range(-3, 4), degrees=(0, 1, 2, 3, 4)):
     """``(lambda-scaled trajectory (a, b), shift, U, n0)`` relating two PCFs, or None."""
-    for lam in _lambdas(a, b, bT) or [[1]]:
+    for lam in _lambdas(a, b, bT):
         aS, bS = _scaled(aT, bT, lam)
         dens = [(1,)]
         for f, _ in sympy.factor_list(sympy.Poly(list(b), _n).as_expr())[1]:
@@ -266,7 +269,8 @@ def relate(a, b, *, fields: Iterable[str] | None = None, max_step: int = 2) -> d
     if unknown:
         raise DiscoverError(f"--cmf {unknown[0]!r}: not in the catalogue; known: "
                             f"{', '.join(catalogue())}")
-    tried = {"fields": [], "trajectories": 0, "limit_matches": 0, "solves": 0}
+    tried = {"fields": [], "trajectories": 0, "limit_matches": 0, "solves": 0,
+             "ruled_out_by_b": 0}
     for name in names:
         trs = _trajectories(name, max_step)
         if not trs:
@@ -278,6 +282,9 @@ def relate(a, b, *, fields: Iterable[str] | None = None, max_step: int = 2) -> d
                 continue
             tried["limit_matches"] += 1
             for form in (tr.pcf, tr.raw):
+                if not _lambdas(list(a), list(b), list(form.b)):
+                    tried["ruled_out_by_b"] += 1
+                    continue
                 tried["solves"] += 1
                 found = relate_pcfs(list(a), list(b), list(form.a), list(form.b))
                 if found is None:
@@ -294,8 +301,11 @@ def relate(a, b, *, fields: Iterable[str] | None = None, max_step: int = 2) -> d
             "tried": dict(tried, shifts=[-3, 3], coboundary_degree=4, max_step=max_step),
             "reason": (f"tried {tried['trajectories']} trajectories of {len(tried['fields'])} "
                        f"field(s) ({', '.join(tried['fields'])}); {tried['limit_matches']} had a "
-                       "limit Moebius-related to the PCF's (PSLQ, coefficients <= 10^6), and no "
-                       "coboundary of degree <= 4 with shift in [-3, 3] relates them")}
+                       "limit Moebius-related to the PCF's (PSLQ, coefficients <= 10^6); "
+                       f"{tried['ruled_out_by_b']} trajectory form(s) were ruled out because no "
+                       "rescaling lambda(n) lambda(n-1) b_T can have the degree and leading "
+                       f"coefficient of b, and for the other {tried['solves']} no coboundary "
+                       "U = N(n)/d(n) with deg N <= 4 and shift in [-3, 3] exists")}
 
 
 def relate_store(formulas: Sequence[dict], *, fields=None, max_step: int = 2) -> dict:
