@@ -271,3 +271,26 @@ def test_walk_product_matches_the_fields_own_product(name, d, s, depth):
     P, Q = field.walk(d, s, depth), field.walk_product(d, s, depth)
     assert [[Fraction(int(Q[i, j].p), int(Q[i, j].q)) for j in range(field.size)]
             for i in range(field.size)] == P
+
+
+def test_3f2_trajectory_search_finds_zeta2_formulas_with_delta(tmp_path):
+    from discover import api
+    from discover.store import Store
+    search = {"search": {"name": "cmf-3f2-test", "kind": "cmf"},
+              "generator": {"cmf": "pfq_3f2_1",
+                            "directions": [[1, 1, 1, 2, 2], [0, 0, 0, 1, 1]],
+                            "starts": [[1, 1, 1, 2, 2]], "depth": 300},
+              "match": {"constants": ["zeta2"]}, "verify": {"digits": 60}}
+    store = tmp_path / "s.sqlite"
+    api.run(search, store=store)
+    with Store(store) as st:
+        rows = sorted(st.discoveries(), key=lambda d: -d.measures["delta"])
+    assert [d.constant for d in rows] == ["zeta2", "zeta2"]
+    best = rows[0]
+    assert best.params == {"a": [11, 11, 3], "b": [1, 0, 0, 0, 0]}   # Apery's 5/zeta(2)
+    assert best.measures["delta"] > 0 > rows[1].measures["delta"]
+    # independent: the stored formula's limit is its stored closed form
+    import mpmath
+    from discover.constants import default_registry
+    value = PCF(best.params["a"], best.params["b"]).limit(50)
+    assert abs(value - default_registry().evaluate(best.expression, 60)) < mpmath.mpf(10) ** -45
