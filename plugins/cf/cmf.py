@@ -359,7 +359,8 @@ class CMF:
         return P
 
     def singular_points(self, direction: Sequence[int], start: Sequence[int] | None = None,
-                        steps: int | None = None, _W=None) -> list[tuple[int, tuple[int, ...], str]]:
+                        steps: int | None = None,
+                        _W=None) -> list[tuple[int, tuple[int, ...], str]]:
         """Lattice points of the trajectory (step ``m >= 0``, the point ``start + m t``) where
         the step matrix ``W(m)`` has a pole or a zero determinant, with the reason: there the
         walk is undefined or collapses. ``steps`` bounds ``m`` (default: every integer root)."""
