@@ -925,7 +925,7 @@ def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | No
     if isinstance(field, str):
         field = load_cmf(field, path)
     if field.size != 2:
-        return _walk_recurrence(field, direction, start, digits, constants, plugins)
+        return _walk_recurrence(field, direction, start, digits, constants, plugins, findings)
     tr = field.pcf(direction, start)
     out = tr.to_json()
     out.update(limit=None, expression=None, digits=0.0, verified=False, delta=None,
@@ -990,7 +990,8 @@ def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | No
     return out
 
 
-def _walk_recurrence(field: CMF, direction, start, digits: int, constants, plugins) -> dict:
+def _walk_recurrence(field: CMF, direction, start, digits: int, constants, plugins,
+                     findings: list | None = None) -> dict:
     """``walk`` for an N x N field (N != 2): the order-N recurrence of the walk, its limit from
     exact terms (binary splitting), identified by PSLQ at ``digits + 20`` digits and checked
     against the closed form evaluated independently at ``digits`` digits."""
@@ -1037,4 +1038,25 @@ def _walk_recurrence(field: CMF, direction, start, digits: int, constants, plugi
     out["reason"] = (f"limit of the order-{rec.order} recurrence (exact terms, depth doubled "
                      f"until {digits + 20} digits settle) agrees with {found.expression} to "
                      f"{out['digits']} digits")
+    if out["verified"] and findings is not None:
+        # the one record path: tier 3 of the cmf generator on the recurrence candidate
+        from discover import Tier
+
+        from .cmf_generator import RecurrenceCandidate
+        from .verbs import claim_of, verb_context, verify_claim
+        target, expression = claim_of(found)
+        ctx = verb_context(digits, [target.constant] if target is not None else
+                           [c for c in names if c in registry], pl)
+        cand = RecurrenceCandidate(rec, {"name": field.name, "direction": info["direction"],
+                                         "start": info["start"], "rank": field.size})
+        pslq = Tier("pslq", float(digits + 20), depth=0, value=found.expression,
+                    detail={"relation": [int(r) for r in found.relation],
+                            "basis": found.basis, "limit": out["limit"]})
+        finding, _ = verify_claim(pl.generator("cmf"), cand, ctx, target=target,
+                                  expression=expression, tiers=[pslq],
+                                  search={"verb": "cmf walk", "cmf": field.name,
+                                          "direction": info["direction"],
+                                          "start": info["start"], "digits": digits})
+        if finding is not None:
+            findings.append(finding)
     return out

@@ -106,6 +106,9 @@ def _walk(args) -> int:
         print(f"  limit: {result['limit']}")
         print(f"  = {result['expression']}  ({'verified' if result['verified'] else 'NOT verified'}"
               f": {result['reason']}; delta {result['delta']})")
+        if recorded is not None:
+            print(f"  recorded in {recorded['store']} (run {recorded['run']}: "
+                  f"{recorded['recorded']} verified, {recorded['new']} new)")
         return 0
     from .pcf import PCF
     print(f"{result['cmf']} along {tuple(result['direction'])} from {tuple(result['start'])}:")
