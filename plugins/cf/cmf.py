@@ -94,7 +94,12 @@ class Trajectory:
 
 
 def _rational_function(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], where: str):
-    expr = sympy.cancel(sympy.sympify(expr))
+    expr = sympy.sympify(expr)
+    if expr.is_polynomial(*symbols) and not (expr.free_symbols - set(symbols)):
+        # a polynomial needs no cancellation (the costly step): check its coefficients only
+        if all(c.is_rational for c in sympy.Poly(expr, *symbols).coeffs()):
+            return expr
+    expr = sympy.cancel(expr)
     extra = expr.free_symbols - set(symbols)
     if extra:
         raise DiscoverError(f"{where}: unknown variable(s) {sorted(map(str, extra))}; a field's "
@@ -188,7 +193,7 @@ class CMF:
                     out_row.append(_rational_function(expr, self.symbols, at))
                 entries.append(out_row)
             mat = sympy.Matrix(entries)
-            if sympy.cancel(mat.det()) == 0:
+            if _det_vanishes(mat, self.symbols):
                 raise DiscoverError(f"{where}: the matrix is singular for every point (det = 0); "
                                     "a walk through it carries no information")
             self.matrices[axis] = mat
@@ -203,9 +208,17 @@ class CMF:
 
     def violations(self) -> list[tuple[str, str, sympy.Matrix]]:
         """Pairs of axes ``(i, j)`` whose two paths around a unit square differ, with
-        ``M_i(x) M_j(x + e_i) - M_j(x) M_i(x + e_j)`` (cancelled)."""
+        ``M_i(x) M_j(x + e_i) - M_j(x) M_i(x + e_j)`` (cancelled).
+
+        The products are first formed exactly with python-flint multivariate polynomials
+        (numerator and denominator over Z, any rank and dimension); only a pair that fails
+        there is redone with sympy to print the difference."""
+        try:
+            suspect = _flint_violations(self)
+        except Exception:               # pragma: no cover - fall back to sympy everywhere
+            suspect = list(itertools.combinations(self.axes, 2))
         bad = []
-        for i, j in itertools.combinations(self.axes, 2):
+        for i, j in suspect:
             lhs = self.matrices[i] * self._shifted(j, {i: 1})
             rhs = self.matrices[j] * self._shifted(i, {j: 1})
             diff = (lhs - rhs).applyfunc(lambda e: sympy.factor(sympy.cancel(e)))
@@ -249,24 +262,60 @@ class CMF:
         pos = [s[k] + t[k] * _M for k in range(len(self.axes))]
         one, zero = _RF(flint.fmpq_poly([1])), _RF(flint.fmpq_poly([0]))
         W = [[one if i == j else zero for j in range(self.size)] for i in range(self.size)]
+        ctx, mctx, (mgen,), entries = self._flint_entries()
+        off = [0] * len(self.axes)
         for k, axis in enumerate(self.axes):
             for _ in range(abs(t[k])):
                 if t[k] < 0:
-                    pos[k] = pos[k] - 1
-                point = dict(zip(self.symbols, pos))
-                M = [[_RF.from_sympy(e.subs(point, simultaneous=True)) for e in row]
-                     for row in self.matrices[axis].tolist()]
+                    off[k] -= 1
+                args = [s[j] + off[j] + t[j] * mgen for j in range(len(self.axes))]
+                M = []
+                for i, row in enumerate(entries[axis]):
+                    out_row = []
+                    for j, (num, den) in enumerate(row):
+                        dm = den.compose(*args, ctx=mctx)
+                        if dm.is_zero():
+                            where = tuple(s[q] + off[q] for q in range(len(self.axes)))
+                            raise DiscoverError(
+                                f"{self.name} along {t} from {s}: the trajectory lies in the "
+                                f"singular set of M_{axis} (the denominator of entry [{i}][{j}], "
+                                f"{sympy.fraction(self.matrices[axis][i, j])[1]}, vanishes at "
+                                f"every point, starting at {where}); choose another direction "
+                                "or start point")
+                        out_row.append(_RF(_uni(num.compose(*args, ctx=mctx)), _uni(dm)))
+                    M.append(out_row)
                 W = _rf_matmul(W, M if t[k] > 0 else _rf_inverse(M))
                 if t[k] > 0:
-                    pos[k] = pos[k] + 1
+                    off[k] += 1
         return W, t, s
+
+    def _flint_entries(self):
+        """The matrices' entries as (numerator, denominator) fmpq_mpoly pairs (cached)."""
+        cached = getattr(self, "_flint_cache", None)
+        if cached is not None:
+            return cached
+        ctx = flint.fmpq_mpoly_ctx.get(tuple(self.axes), "lex")
+        mctx = flint.fmpq_mpoly_ctx.get(("m",), "lex")
+
+        def conv(expr):
+            P = sympy.Poly(expr, *self.symbols, domain="QQ")
+            return ctx.from_dict({tuple(int(e) for e in mon): flint.fmpq(int(c.p), int(c.q))
+                                  for mon, c in P.terms()})
+
+        entries = {}
+        for axis, M in self.matrices.items():
+            # entries are stored cancelled (see _rational_function)
+            entries[axis] = [[tuple(conv(part) for part in sympy.fraction(e))
+                              for e in row] for row in M.tolist()]
+        self._flint_cache = (ctx, mctx, mctx.gens(), entries)
+        return self._flint_cache
 
     def step_matrix(self, direction: Sequence[int],
                     start: Sequence[int] | None = None) -> sympy.Matrix:
         """``W(m)``, the product from ``start + m t`` to ``start + (m+1) t``, as a matrix of
         rational functions of ``m`` (axis by axis in the order of :attr:`axes`), factored."""
         W, _, _ = self._step_rf(direction, start)
-        return sympy.Matrix([[sympy.factor(e.to_sympy()) for e in row] for row in W])
+        return sympy.Matrix([[e.to_sympy_factored() for e in row] for row in W])
 
     def walk(self, direction: Sequence[int], start: Sequence[int] | None, depth: int):
         """The exact product of the field's own matrices along ``depth`` steps of the
@@ -309,12 +358,124 @@ class CMF:
                           for j in range(n)] for i in range(n)]
         return P
 
+    def singular_points(self, direction: Sequence[int], start: Sequence[int] | None = None,
+                        steps: int | None = None,
+                        _W=None) -> list[tuple[int, tuple[int, ...], str]]:
+        """Lattice points of the trajectory (step ``m >= 0``, the point ``start + m t``) where
+        the step matrix ``W(m)`` has a pole or a zero determinant, with the reason: there the
+        walk is undefined or collapses. ``steps`` bounds ``m`` (default: every integer root)."""
+        W, t, s = _W if _W is not None else self._step_rf(direction, start)
+        out = {}
+        polys = [(e.den, "a pole of the step matrix") for row in W for e in row]
+        det = _rf_det(W)
+        polys.append((det.num, "a zero of the step matrix's determinant"))
+        for poly, why in polys:
+            if poly.degree() < 1:
+                continue
+            for root, _ in poly.roots():
+                if root.q != 1:
+                    continue
+                r = int(root.p)
+                if r >= 0 and (steps is None or r <= steps) and r not in out:
+                    out[r] = why
+        return [(m, tuple(si + m * ti for si, ti in zip(s, t)), out[m]) for m in sorted(out)]
+
+    def recurrence(self, direction: Sequence[int], start: Sequence[int] | None = None):
+        """The walk of any N x N field as a :class:`~discover_plugins.cf.linrec.LinearRecurrence`
+        of order N: the rows 0 and 1 of ``P_m c`` are its numerator and denominator, so its limit
+        is the ratio of the first two entries of the direction the walk's columns converge to
+        (for 2x2 fields, the same limit as :meth:`pcf` up to the Moebius map it reports).
+        Returns ``(recurrence, info)``; a trajectory through a pole or a singular matrix of the
+        field raises :class:`DiscoverError` naming the lattice point."""
+        from .linrec import LinearRecurrence, from_walk
+
+        W, t, s = self._step_rf(direction, start)
+        N = self.size
+        coeffs, col = from_walk(W, what=f"{self.name} along {t} from {s}")
+        bad = [int(r.p) for r, _ in flint.fmpq_poly(list(reversed(coeffs[0]))).roots()
+               if r.q == 1 and int(r.p) >= N - 1] if len(coeffs[0]) > 1 else []
+        n0 = max([N - 1] + [r for r in bad])
+        sing = self.singular_points(t, s, steps=n0 + 1, _W=(W, t, s))
+        if sing:
+            m, point, why = sing[0]
+            raise DiscoverError(f"{self.name} along {t} from {s} passes through the singular "
+                                f"point {point} (step {m}: {why}); choose another start point")
+        # x_m = P_m e_col for m = -1 .. n0 ; the recurrence index n is m
+        P = flint.fmpq_mat(N, N, [int(i == j) for i in range(N) for j in range(N)])
+        xs = [[Fraction(int(i == col)) for i in range(N)]]
+        for m in range(0, n0 + 1):
+            P = P * _rf_mat_at(W, m)
+            xs.append([Fraction(int(P[i, col].p), int(P[i, col].q)) for i in range(N)])
+        # initial values u(n0-N+1 .. n0) = x at indices n0-N+1 .. n0 (xs[0] is m = -1)
+        init = xs[n0 - N + 2: n0 + 2]
+        rec = LinearRecurrence(tuple(coeffs), p=tuple(v[0] for v in init),
+                               q=tuple(v[1] for v in init), n0=n0)
+        return rec, {"direction": list(t), "start": list(s), "column": col,
+                     "step_matrix": [[str(e.to_sympy()) for e in row] for row in W]}
+
+    def walk_product(self, direction: Sequence[int], start: Sequence[int] | None,
+                     depth: int):
+        """``W(0) W(1) .. W(depth-1)`` exactly (a python-flint ``fmpq_mat``): the step matrix
+        evaluated at each step and multiplied by binary splitting. A step through a pole or a
+        singular matrix raises :class:`DiscoverError` naming the lattice point."""
+        W, t, s = self._step_rf(direction, start)
+        sing = self.singular_points(t, s, steps=depth - 1, _W=(W, t, s))
+        if sing:
+            m, point, why = sing[0]
+            raise DiscoverError(f"{self.name} along {t} from {s} passes through the singular "
+                                f"point {point} (step {m}: {why}); choose another start point")
+        # W(m) = K(m) / D(m) with K an integer polynomial matrix and D an integer polynomial:
+        # the integer products need no gcds; one division at the end
+        n = self.size
+        den = reduce(lambda a, b: a * b // a.gcd(b), (e.den for row in W for e in row),
+                     flint.fmpq_poly([1]))
+        nums = [(e * _RF(den)).num for row in W for e in row]
+        scale = reduce(math.lcm, (int(c.q) for p in nums + [den] for c in p.coeffs()), 1)
+        # baby steps: the product of B consecutive steps as one polynomial matrix in m,
+        # evaluated at m = 0, B, 2B, ..: B times fewer (larger) products by binary splitting
+        Kp = [flint.fmpz_poly([int(c * scale) for c in p.coeffs()]) for p in nums]
+        Dp = flint.fmpz_poly([int(c * scale) for c in den.coeffs()])
+        B = max(1, min(8, int(math.isqrt(depth))))
+
+        def pmul(X, Y):
+            return [sum((X[i * n + k] * Y[k * n + j] for k in range(n)), flint.fmpz_poly([]))
+                    for i in range(n) for j in range(n)]
+
+        QB, DB = list(Kp), Dp
+        for j in range(1, B):
+            sh = flint.fmpz_poly([j, 1])
+            QB = pmul(QB, [k(sh) for k in Kp])
+            DB = DB * Dp(sh)
+        blocks = depth // B
+        mats = [flint.fmpz_mat(n, n, [q(B * t) for q in QB]) for t in range(blocks)]
+        dens = [DB(B * t) for t in range(blocks)]
+        for m in range(blocks * B, depth):
+            mats.append(flint.fmpz_mat(n, n, [k(m) for k in Kp]))
+            dens.append(Dp(m))
+
+        def prod(lo, hi):
+            if hi - lo == 1:
+                return mats[lo], dens[lo]
+            mid = (lo + hi) // 2
+            (A, a), (B_, b) = prod(lo, mid), prod(mid, hi)
+            return A * B_, a * b
+
+        mats_n = len(mats)
+        P, d = prod(0, mats_n)
+        return flint.fmpq_mat(P) / d
+
     def pcf(self, direction: Sequence[int], start: Sequence[int] | None = None) -> Trajectory:
         """The PCF of a trajectory (2x2 fields): see the module docstring."""
         if self.size != 2:
             raise DiscoverError(f"CMF {self.name} has {self.size}x{self.size} matrices; only 2x2 "
                                 "walks reduce to a polynomial continued fraction")
         W, t, s = self._step_rf(direction, start)
+        poles = [p for p in self.singular_points(t, s, _W=(W, t, s))
+                 if p[2].startswith("a pole")]
+        if poles:
+            m, point, why = poles[0]
+            raise DiscoverError(f"{self.name} along {t} from {s} passes through the singular "
+                                f"point {point} (step {m}: {why}); choose another start point")
         raw, shift = _walk_to_pcf_rf(W)
         canon, moeb = raw.canonical()
         step = [[str(sympy.factor(e.to_sympy())) for e in row] for row in W]
@@ -329,6 +490,86 @@ class CMF:
 
     def __repr__(self) -> str:
         return f"CMF({self.name!r}, axes={self.axes}, size={self.size})"
+
+
+def _det_vanishes(mat: sympy.Matrix, symbols) -> bool:
+    """Whether ``det(mat)`` is identically zero: nonzero at one rational point settles it
+    (cheap); otherwise the determinant is cancelled symbolically."""
+    import random
+    rng = random.Random(12345)
+    for _ in range(3):
+        point = {s: sympy.Rational(rng.randint(-10 ** 6, 10 ** 6), rng.randint(1, 997))
+                 for s in symbols}
+        try:
+            value = mat.subs(point).det()
+        except ZeroDivisionError:       # pragma: no cover - a pole at the random point
+            continue
+        if value.is_finite and value != 0:
+            return False
+    return sympy.cancel(mat.det()) == 0
+
+
+# -- exact conservation check with multivariate polynomials (python-flint) ----------------
+def _flint_violations(field: "CMF") -> list[tuple[str, str]]:
+    """Pairs of axes whose conservation condition fails, computed with fmpz_mpoly fractions."""
+    names = tuple(field.axes)
+    ctx = flint.fmpz_mpoly_ctx.get(names, "lex")
+    gens = ctx.gens()
+    one = ctx.from_dict({(0,) * len(names): 1})
+
+    def to_mpoly(expr):
+        P = sympy.Poly(expr, *field.symbols, domain="QQ")
+        terms = P.terms()
+        den = reduce(math.lcm, (int(c.q) for _, c in terms), 1)
+        return ctx.from_dict({tuple(int(e) for e in mon): int(c * den) for mon, c in terms}), den
+
+    def frac(expr):
+        num, den = sympy.fraction(sympy.cancel(expr))
+        n, dn = to_mpoly(num)
+        d, dd = to_mpoly(den)
+        return (n * dd, d * dn)
+
+    mats = {a: [[frac(e) for e in row] for row in M.tolist()] for a, M in field.matrices.items()}
+
+    def shifted(axis, by):
+        args = [g + 1 if names[k] == by else g for k, g in enumerate(gens)]
+        return [[(n.compose(*args), d.compose(*args)) for n, d in row] for row in mats[axis]]
+
+    def add(x, y):
+        if x[0].is_zero():
+            return y
+        if y[0].is_zero():
+            return x
+        if x[1] == y[1]:
+            return (x[0] + y[0], x[1])
+        return (x[0] * y[1] + y[0] * x[1], x[1] * y[1])
+
+    def mul(x, y):
+        return (x[0] * y[0], x[1] * y[1])
+
+    def matmul(X, Y):
+        n = len(X)
+        out = []
+        for r in range(n):
+            row = []
+            for c in range(n):
+                acc = (ctx.from_dict({}), one)
+                for k in range(n):
+                    if not X[r][k][0].is_zero() and not Y[k][c][0].is_zero():
+                        acc = add(acc, mul(X[r][k], Y[k][c]))
+                g = acc[0].gcd(acc[1]) if not acc[0].is_zero() else acc[1]
+                row.append((acc[0] / g, acc[1] / g) if not acc[0].is_zero() else acc)
+            out.append(row)
+        return out
+
+    bad = []
+    for i, j in itertools.combinations(names, 2):
+        lhs = matmul(mats[i], shifted(j, i))
+        rhs = matmul(mats[j], shifted(i, j))
+        if any(not (l[0] * r[1] - r[0] * l[1]).is_zero()
+               for lr, rr in zip(lhs, rhs) for l, r in zip(lr, rr)):
+            bad.append((i, j))
+    return bad
 
 
 # -- univariate rational functions (python-flint) ------------------------------------------
@@ -367,6 +608,23 @@ class _RF:
                         for i, c in enumerate(p.coeffs())), sympy.Integer(0))
         return to(self.num) / to(self.den)
 
+    def to_sympy_factored(self, m=None):
+        """The same function as a product of irreducible factors (python-flint's factoring,
+        not sympy's): what ``sympy.factor`` would print, much faster."""
+        m = m or _M
+
+        def part(p):
+            if p == 0:
+                return sympy.Integer(0)
+            c, facs = p.factor()
+            out = sympy.Rational(int(c.p), int(c.q))
+            for f, e in facs:
+                coeffs = f.coeffs()
+                out *= sum((sympy.Rational(int(x.p), int(x.q)) * m ** i
+                            for i, x in enumerate(coeffs)), sympy.Integer(0)) ** e
+            return out
+        return part(self.num) / part(self.den)
+
     def __add__(self, other):
         return _RF(self.num * other.den + other.num * self.den, self.den * other.den)
 
@@ -404,6 +662,56 @@ def _rf_matmul(X, Y):
             row.append(acc)
         out.append(row)
     return out
+
+
+def _uni(p) -> "flint.fmpq_poly":
+    """A one-variable fmpq_mpoly as an fmpq_poly."""
+    d = p.to_dict()
+    if not d:
+        return flint.fmpq_poly([0])
+    top = max(k[0] for k in d)
+    coeffs = [flint.fmpq(0)] * (top + 1)
+    for (k,), c in d.items():
+        coeffs[k] = c
+    return flint.fmpq_poly(coeffs)
+
+
+def _rf_mat_at(W, m: int):
+    """The step matrix of :class:`_RF` entries at the integer ``m`` as an ``fmpq_mat``."""
+    n = len(W)
+    vals = []
+    for row in W:
+        for e in row:
+            d = e.den(m)
+            if d == 0:
+                raise DiscoverError(f"pole of the step matrix at step {m}")
+            vals.append(e.num(m) / d)
+    return flint.fmpq_mat(n, n, vals)
+
+
+def _rf_eval(e: "_RF", m: int) -> Fraction:
+    d = e.den(m)
+    if d == 0:
+        raise DiscoverError(f"pole of the step matrix at step {m}")
+    v = e.num(m) / d
+    return Fraction(int(v.p), int(v.q))
+
+
+def _rf_det(X) -> "_RF":
+    """Determinant of a square matrix of rational functions (Laplace for small sizes)."""
+    n = len(X)
+    if n == 1:
+        return X[0][0]
+    if n == 2:
+        return X[0][0] * X[1][1] - X[0][1] * X[1][0]
+    acc = _RF(flint.fmpq_poly([0]))
+    for j in range(n):
+        if X[0][j].is_zero():
+            continue
+        minor = [row[:j] + row[j + 1:] for row in X[1:]]
+        term = X[0][j] * _rf_det(minor)
+        acc = acc + term if j % 2 == 0 else acc - term
+    return acc
 
 
 def _rf_inverse(X):
@@ -571,11 +879,20 @@ def known_cmfs() -> dict[str, CMF]:
 
 def load_cmf(name: str, path=None) -> CMF:
     """A field by name, from ``path`` (a TOML file) or the corpus."""
+    if not path:
+        from .catalogue import catalogue, catalogue_field
+        if name in catalogue():
+            return catalogue_field(name)
     fields = read_cmf_file(path) if path else known_cmfs()
     if name not in fields:
-        where = str(path) if path else "corpora/cmfs.toml"
+        where = str(path) if path else "the catalogue"
+        if not path:
+            from .catalogue import catalogue
+            known = list(catalogue())
+        else:
+            known = sorted(fields)
         raise DiscoverError(f"no conservative matrix field {name!r} in {where}; known: "
-                            f"{', '.join(sorted(fields))}")
+                            f"{', '.join(known)}")
     return fields[name]
 
 
@@ -607,6 +924,8 @@ def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | No
 
     if isinstance(field, str):
         field = load_cmf(field, path)
+    if field.size != 2:
+        return _walk_recurrence(field, direction, start, digits, constants, plugins, findings)
     tr = field.pcf(direction, start)
     out = tr.to_json()
     out.update(limit=None, expression=None, digits=0.0, verified=False, delta=None,
@@ -668,4 +987,76 @@ def walk(field: "CMF | str", direction: Sequence[int], start: Sequence[int] | No
     out["delta"] = verdict.extra.get("delta")
     if finding is not None and findings is not None:
         findings.append(finding)
+    return out
+
+
+def _walk_recurrence(field: CMF, direction, start, digits: int, constants, plugins,
+                     findings: list | None = None) -> dict:
+    """``walk`` for an N x N field (N != 2): the order-N recurrence of the walk, its limit from
+    exact terms (binary splitting), identified by PSLQ at ``digits + 20`` digits and checked
+    against the closed form evaluated independently at ``digits`` digits."""
+    from discover.errors import VerificationError
+    from discover.identification import identify
+
+    from .verbs import _plugins
+
+    rec, info = field.recurrence(direction, start)
+    out = {"cmf": field.name, "direction": info["direction"], "start": info["start"],
+           "rank": field.size, "recurrence": rec.to_json(), "step_matrix": info["step_matrix"],
+           "limit": None, "expression": None, "digits": 0.0, "verified": False, "delta": None,
+           "convergence_rate": None, "reason": ""}
+    pl = _plugins(plugins)
+    registry = pl.constants
+    names = list(constants if constants is not None else field.constants) or registry.names()
+    try:
+        value = rec.limit(digits + 20, max_depth=1 << 16)
+    except VerificationError as err:
+        out["reason"] = f"the limit could not be computed to {digits + 20} digits: {err}"
+        return out
+    out["limit"] = mpmath.nstr(value, 30)
+    max_exp = max(6, min(12, (digits + 20) // 8))
+    try:
+        found = identify(value, constants=names, digits=digits + 20, registry=registry,
+                         max_coeff=10 ** max_exp)
+    except ExpressionError:
+        found = None
+    rate = rec.convergence_rate(50)
+    out["convergence_rate"] = rate
+    out["delta"] = rec.delta(50)
+    if found is None:
+        out["reason"] = (f"no closed form in {', '.join(names)} (PSLQ at {digits + 20} digits, "
+                         f"coefficients up to 10^{max_exp})")
+        return out
+    out["expression"] = found.expression
+    # independent check: the closed form evaluated by the registry against the limit
+    closed = registry.evaluate(found.expression, digits + 30)
+    with mpmath.workdps(digits + 30):
+        diff = abs(closed - value)
+        agree = float(-mpmath.log10(diff / max(abs(value), 1))) if diff else float(digits + 20)
+    out["digits"] = round(min(agree, digits + 20), 1)
+    out["verified"] = agree >= digits
+    out["reason"] = (f"limit of the order-{rec.order} recurrence (exact terms, depth doubled "
+                     f"until {digits + 20} digits settle) agrees with {found.expression} to "
+                     f"{out['digits']} digits")
+    if out["verified"] and findings is not None:
+        # the one record path: tier 3 of the cmf generator on the recurrence candidate
+        from discover import Tier
+
+        from .cmf_generator import RecurrenceCandidate
+        from .verbs import claim_of, verb_context, verify_claim
+        target, expression = claim_of(found)
+        ctx = verb_context(digits, [target.constant] if target is not None else
+                           [c for c in names if c in registry], pl)
+        cand = RecurrenceCandidate(rec, {"name": field.name, "direction": info["direction"],
+                                         "start": info["start"], "rank": field.size})
+        pslq = Tier("pslq", float(digits + 20), depth=0, value=found.expression,
+                    detail={"relation": [int(r) for r in found.relation],
+                            "basis": found.basis, "limit": out["limit"]})
+        finding, _ = verify_claim(pl.generator("cmf"), cand, ctx, target=target,
+                                  expression=expression, tiers=[pslq],
+                                  search={"verb": "cmf walk", "cmf": field.name,
+                                          "direction": info["direction"],
+                                          "start": info["start"], "digits": digits})
+        if finding is not None:
+            findings.append(finding)
     return out

@@ -29,9 +29,11 @@ screened and refined with exact convergents instead (32 digits), then verified l
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any, Iterator, Mapping
 
+import mpmath
 import numpy as np
 
 from discover import Batch, Evaluation, SearchContext, SearchFileError, Shard
@@ -44,10 +46,69 @@ from .generator import PCFGenerator, target_agreement
 from .kernels import eval_pcf_dd, eval_pcf_f64
 from .pcf import PCF, OriginPCF
 
-__all__ = ["CMFGenerator", "TrajectoryPCF", "trajectory_pcf"]
+__all__ = ["CMFGenerator", "TrajectoryPCF", "RecurrenceCandidate", "trajectory_pcf"]
 
+_LOG = logging.getLogger(__name__)
 _ID_DIGITS = 80
 _ID_MAX_COEFF = 10 ** 12      # 4 coefficients of 12 digits leave a 32-digit margin at 80
+
+
+class RecurrenceCandidate:
+    """The order-N recurrence of a trajectory of an N x N field (N != 2), with its origin."""
+
+    __slots__ = ("rec", "origin")
+
+    def __init__(self, rec, origin: dict):
+        self.rec, self.origin = rec, dict(origin)
+
+    def __reduce__(self):
+        return (RecurrenceCandidate, (self.rec, self.origin))
+
+    def key(self) -> str:
+        return "rec:" + ";".join(",".join(map(str, c)) for c in self.rec.coeffs) + "|p=" + \
+            ",".join(map(str, self.rec.p)) + "|q=" + ",".join(map(str, self.rec.q)) + \
+            f"|n0={self.rec.n0}"
+
+    def to_json(self) -> dict:
+        return {"recurrence": self.rec.to_json(), "cmf": dict(self.origin)}
+
+    def text(self) -> str:
+        return (f"order-{self.rec.order} recurrence of {self.origin['name']} along "
+                f"{tuple(self.origin['direction'])} from {tuple(self.origin['start'])}")
+
+    def verify(self, claimed, digits: int):
+        """Tier 3: the limit from exact terms (binary splitting, the depth doubled until
+        ``digits + 10`` digits settle) against the claimed value."""
+        import time
+
+        import mpmath
+
+        from discover import Verdict
+        from discover.errors import VerificationError
+
+        t0 = time.perf_counter()
+        try:
+            x = self.rec.limit(digits + 10, max_depth=1 << 17)
+        except (VerificationError, DiscoverError) as err:
+            return Verdict(equal=False, digits=0.0, required=digits, reason=str(err),
+                           method="exact recurrence")
+        with mpmath.workdps(digits + 20):
+            diff = abs(x - claimed)
+            agree = float(-mpmath.log10(diff / max(abs(x), 1))) if diff else float(digits + 10)
+        agree = min(agree, float(digits + 10))
+        rate = delta = None
+        try:
+            rate = self.rec.convergence_rate(60)
+            delta = round(self.rec.delta(60), 5)
+        except Exception:                 # informative only
+            pass
+        return Verdict(equal=agree >= digits, digits=agree, required=digits,
+                       convergence_rate=rate, value=mpmath.nstr(x, digits),
+                       claimed=mpmath.nstr(claimed, digits), method="exact recurrence",
+                       seconds=time.perf_counter() - t0,
+                       reason=f"agrees to {agree:.1f} digits (required {digits})",
+                       extra={"delta": delta, "delta_depth": 60},
+                       measures={"delta": delta})
 
 
 class TrajectoryPCF(OriginPCF):
@@ -127,21 +188,22 @@ class CMFGenerator(PCFGenerator):
             if inline is not None:
                 field = CMF(inline, name=name)
             else:
+                from .catalogue import catalogue, catalogue_field
                 fields = known_cmfs()
-                if name not in fields:
-                    raise SearchFileError("generator.cmf", f"no field {name!r} in the corpus",
-                                          f"use one of {', '.join(sorted(fields))} or give "
+                if name in fields:
+                    field = fields[name]
+                elif name in catalogue():
+                    field = catalogue_field(name)
+                else:
+                    raise SearchFileError("generator.cmf", f"no field {name!r} in the catalogue",
+                                          f"use one of {', '.join(catalogue())} or give "
                                           "[generator.matrices]")
-                field = fields[name]
         except SearchFileError:
             raise
         except DiscoverError as err:
             raise SearchFileError("generator.matrices", str(err),
                                   "fix the matrices so that both paths around every unit "
                                   "square give the same product") from err
-        if field.size != 2:
-            raise SearchFileError("generator.matrices", f"{field.size}x{field.size} matrices",
-                                  "a cmf search walks 2x2 fields (their walks are PCFs)")
         dim = len(field.axes)
         if "directions" in section and "max_step" in section:
             raise SearchFileError("generator.directions", "both directions and max_step are given",
@@ -186,12 +248,17 @@ class CMFGenerator(PCFGenerator):
 
     def propose(self, params, shard: Shard, context: SearchContext) -> Iterator[Batch]:
         field = self._field(params, context)
+        if field.size != 2:
+            yield from self._propose_rank_n(field, params, shard)
+            return
         found, origins = [], {}
         for d, s in self._trajectories(params)[shard.spec["start"]:shard.spec["stop"]]:
             try:
                 tr = field.pcf(d, s)
-            except DiscoverError:
-                continue            # degenerate trajectory (diagonal, singular, pole)
+            except DiscoverError as err:
+                # degenerate trajectory (diagonal, singular set, pole): skipped, point named
+                _LOG.info("skipped: %s", err)
+                continue
             a, b = tr.pcf.a, tr.pcf.b
             origin = trajectory_origin(field, tr, d, s)
             if (a, b) not in origins:
@@ -214,6 +281,100 @@ class CMFGenerator(PCFGenerator):
                     meta={"da": na - 1, "db": nb - 1, "start": shard.spec["start"],
                           "origins": origins, "exact": exact})
 
+    # -- fields of rank N != 2: trajectories are order-N recurrences ---------------------------
+    def _propose_rank_n(self, field: CMF, params, shard: Shard) -> Iterator[Batch]:
+        recs, skipped = [], []
+        for d, s in self._trajectories(params)[shard.spec["start"]:shard.spec["stop"]]:
+            try:
+                rec, info = field.recurrence(d, s)
+            except DiscoverError as err:
+                skipped.append(str(err))      # singular point named in the message
+                _LOG.info("skipped: %s", err)
+                continue
+            recs.append(RecurrenceCandidate(rec, {"name": field.name, "direction": list(d),
+                                                  "start": list(s), "rank": field.size}))
+        if recs:
+            yield Batch(params=np.arange(len(recs), dtype=np.int64).reshape(-1, 1),
+                        meta={"rank_n": recs, "skipped": skipped,
+                              "start": shard.spec["start"]})
+
+    def _evaluate_rank_n(self, params, batch: Batch) -> Evaluation:
+        from discover.errors import VerificationError
+
+        from .kernels import NOT_CONVERGED, OK
+
+        recs = batch.meta["rank_n"]
+        n = len(recs)
+        values, ok = np.full(n, np.nan), np.zeros(n, dtype=bool)
+        status, error = np.full(n, NOT_CONVERGED, dtype=np.int64), np.full(n, np.inf)
+        for i, c in enumerate(recs):
+            try:
+                v = float(c.rec.limit(16, max_depth=4 * params["depth"]))
+            except (VerificationError, DiscoverError, ZeroDivisionError):
+                continue
+            values[i], ok[i], status[i], error[i] = v, True, OK, abs(v) * 1e-15
+        return Evaluation(values=values, ok=ok, status=status, error=error,
+                          depth=params["depth"])
+
+    def _select_rank_n(self, params, batch, evaluation, representatives, context):
+        from discover import Hit, Tier
+        from discover.errors import VerificationError
+        from discover.identification import identify
+
+        from .verbs import claim_of
+
+        hits = []
+        for r in representatives.tolist():
+            if not evaluation.ok[r]:
+                continue
+            cand = batch.meta["rank_n"][r]
+            try:
+                value = cand.rec.limit(_ID_DIGITS, max_depth=1 << 15)
+            except (VerificationError, DiscoverError):
+                continue
+            found = identify(value, constants=context.targets, digits=_ID_DIGITS,
+                             registry=context.constants, max_coeff=_ID_MAX_COEFF)
+            if found is None or found.method != "moebius":
+                continue
+            target, _ = claim_of(found)
+            hits.append(Hit(candidate=cand, target=target, tiers=[Tier(
+                "exact recurrence", float(_ID_DIGITS), depth=0, value=mpmath.nstr(value, 20),
+                digits=float(found.digits), detail={"pslq_digits": found.digits})]))
+        return hits
+
+    def verify(self, candidate, claimed, digits: int, method: str = "auto"):
+        if not isinstance(candidate, RecurrenceCandidate):
+            return super().verify(candidate, claimed, digits, method=method)
+        return candidate.verify(claimed, digits)
+
+    def value(self, candidate, digits: int):
+        if not isinstance(candidate, RecurrenceCandidate):
+            return super().value(candidate, digits)
+        try:
+            return candidate.rec.limit(digits, max_depth=1 << 15)
+        except Exception:
+            return None
+
+    def canonical(self, candidate):
+        if isinstance(candidate, RecurrenceCandidate):
+            return candidate
+        return super().canonical(candidate)
+
+    def key(self, candidate) -> str:
+        if isinstance(candidate, RecurrenceCandidate):
+            return candidate.key()
+        return super().key(candidate)
+
+    def to_json(self, candidate) -> dict:
+        if isinstance(candidate, RecurrenceCandidate):
+            return candidate.to_json()
+        return super().to_json(candidate)
+
+    def describe(self, candidate) -> dict:
+        if isinstance(candidate, RecurrenceCandidate):
+            return {"text": candidate.text(), "latex": ""}
+        return super().describe(candidate)
+
     def evaluate(self, params, batch: Batch) -> Evaluation:
         """The float64 kernel, and exact convergents for the rows whose coefficients exceed
         int64 (long trajectories: (3, 1) of the zeta3 field has 68-bit coefficients)."""
@@ -221,6 +382,8 @@ class CMFGenerator(PCFGenerator):
 
         from .kernels import NOT_CONVERGED, OK
 
+        if "rank_n" in batch.meta:
+            return self._evaluate_rank_n(params, batch)
         ev = super().evaluate(params, batch)
         for row, (a, b) in batch.meta.get("exact", {}).items():
             try:
@@ -239,8 +402,10 @@ class CMFGenerator(PCFGenerator):
         from discover import Tier
         from discover.errors import VerificationError
 
+        kept = [h for h in hits if isinstance(h.candidate, RecurrenceCandidate)]
+        hits = [h for h in hits if not isinstance(h.candidate, RecurrenceCandidate)]
         small = [h for h in hits if not _oversize(h.candidate)]
-        kept = super().refine(params, small, context)
+        kept += super().refine(params, small, context)
         for h in hits:
             if not _oversize(h.candidate):
                 continue
@@ -267,6 +432,8 @@ class CMFGenerator(PCFGenerator):
 
         from .verbs import claim_of
 
+        if "rank_n" in batch.meta:
+            return self._select_rank_n(params, batch, evaluation, representatives, context)
         origins = batch.meta["origins"]
         exact = batch.meta.get("exact", {})
         A, B = self._split(batch)
