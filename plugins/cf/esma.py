@@ -292,7 +292,7 @@ def _shifted_block_pcf(seq, prefix: int, polys, max_shift: int = 8):
     for t in range(0, max_shift + 1):
         shifted = [_shift_poly(p, t) for p in polys]
         new_prefix = prefix + k * t
-        if new_prefix + k * 12 > len(seq):
+        if new_prefix > len(seq):              # the folded terms must be known terms
             return None
         W = _matrix_seq(shifted)
         a_expr, b_expr = block_pcf(W)

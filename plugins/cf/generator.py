@@ -123,9 +123,9 @@ class PCFGenerator(Generator):
               "limits extrapolated from convergents at geometric depths (status "
               "'extrapolated'), refined in double-double the same way, verified by the "
               "extrapolated verifier"),
-        Field("slow_depth", "int", 2048, "deepest convergent of the float64 slow screen",
+        Field("slow_depth", "int", 4096, "deepest convergent of the float64 slow screen",
               min=64, max=10 ** 6),
-        Field("slow_levels", "int", 7, "depths of the float64 slow screen (depth, depth/2, "
+        Field("slow_levels", "int", 8, "depths of the float64 slow screen (depth, depth/2, "
               "...)", min=4, max=16),
         Field("slow_digits", "float", 10.0, "digits the float64 extrapolation must support to "
               "be hashed and matched", min=4.0, max=14.0),

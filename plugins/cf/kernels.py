@@ -524,7 +524,7 @@ def _slow_all_f(A, B, nodes, half_ok, tol, vals, errs, status):
         vals[i], errs[i], status[i] = _slow_one_f(A[i], B[i], nodes, half_ok, tol, ev, od)
 
 
-def eval_pcf_f64_slow(A, B, depth: int = 2048, levels: int = 7, tol: float = 1e-10,
+def eval_pcf_f64_slow(A, B, depth: int = 4096, levels: int = 8, tol: float = 1e-10,
                       half: bool = True):
     """Limits of slowly (algebraically) converging PCFs in float64, by extrapolation.
 
