@@ -145,20 +145,26 @@ class PCFGenerator(Generator):
             raise SearchFileError("match.constants", "a pcf search needs at least one target",
                                   "add constants = [\"pi\"] to [match]")
         da, db = params["a_degree"], params["b_degree"]
-        params = {
+        params_out = {
             "a_ranges": _ranges(params, section, "a", da),
             "b_ranges": _ranges(params, section, "b", db),
             "a_leading_positive": params["a_leading_positive"],
             "depth": params["depth"], "refine_depth": params["refine_depth"],
             "shard_size": params["shard_size"],
-            "b_nonzero": params["b_nonzero"], "a_first_positive": params["a_first_positive"],
-            "slow": params["slow"], "slow_depth": params["slow_depth"],
-            "slow_levels": params["slow_levels"], "slow_digits": params["slow_digits"],
-            "slow_refine_depth": params["slow_refine_depth"],
-            "slow_refine_levels": params["slow_refine_levels"],
         }
-        if params["a_first_positive"]:
+        # the newer options enter the parameters (and so the search's hash) only when used,
+        # so that stores of searches written before them still resume
+        validated = params
+        params = dict(params_out)
+        for key in ("b_nonzero", "a_first_positive"):
+            if validated[key]:
+                params[key] = True
+        if validated["a_first_positive"]:
             params["a_leading_positive"] = False
+        if validated["slow"]:
+            params.update({k: validated[k] for k in (
+                "slow", "slow_depth", "slow_levels", "slow_digits", "slow_refine_depth",
+                "slow_refine_levels")})
         if self._box(params).size == 0:
             raise SearchFileError("generator.a_range", "the box holds no candidate",
                                   "widen the ranges (a's leading coefficient must allow a "
