@@ -18,6 +18,12 @@ zeros to a common degree.
 * :func:`eval_pcf_dd` runs the same recurrence in double-double arithmetic (about 31 digits,
   tier 2), one candidate at a time; ``a(n)`` and ``b(n)`` are exact while below ``2**106``.
 
+* :func:`eval_pcf_f64_slow` and :func:`eval_pcf_dd_slow` are the slow path (search field
+  ``slow = true``): for PCFs whose convergents approach the limit like a power of ``1/n``
+  they extrapolate convergents taken at geometric depths (Richardson, each parity apart) and
+  return the limit with an error estimate, status :data:`EXTRAPOLATED` or
+  :data:`SLOW_REJECTED`.
+
 Both return a status code per candidate (module constants, see :data:`STATUS_NAMES`) and
 ``err = |x_depth - x_{depth-1}|``, the last step, as an error estimate.
 
