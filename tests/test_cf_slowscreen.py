@@ -32,6 +32,7 @@ SLOW = [
     ((4,), (4, -4, 1), "2+pi*(1/agm(1,sqrt(2)))^2"),           # Gauss's constant G: 2 + pi G^2
     ((8,), (4, -4, 1), "4+9*pi/(pi/agm(1,sqrt(2)))^2"),        # lemniscate constant
     ((2, 2, 1), (-1, 0, 0, 0, 0), "1/zeta(2)"),                # Euler's CF of sum 1/k^2
+    ((2, -1), (-1, 2, 1), "sqrt(2)-1"),      # irrational exponent 2 sqrt 2: the Levin variant
 ]
 
 
@@ -260,3 +261,19 @@ def test_cli_run_prints_the_paths(tmp_path, capsys):
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.startswith("candidates by status"))
     assert "extrapolated" in line
+
+
+def test_one_hit_per_candidate_and_constant():
+    """sqrt 2 has many Moebius forms with small coefficients; one formula is verified once."""
+    from discover import Hit, Target
+    from discover_plugins.cf.generator import PCFGenerator
+    from discover_plugins.cf.pcf import PCF
+
+    c = PCF([2, -1], [-1, 2, 1])
+    hits = [Hit(candidate=c, target=Target("sqrt2", (-1, 1, 1, 0))),      # sqrt2 - 1
+            Hit(candidate=c, target=Target("sqrt2", (1, 0, 1, 1))),       # 1/(1 + sqrt2)
+            Hit(candidate=c, target=Target("sqrt2", (3, -1, 7, 5))),
+            Hit(candidate=c, target=Target("pi", (1, 0, 0, 1)))]
+    kept = PCFGenerator._one_transform_each(hits)
+    assert [(h.target.constant, h.target.transform) for h in kept] == [
+        ("sqrt2", (-1, 1, 1, 0)), ("pi", (1, 0, 0, 1))]

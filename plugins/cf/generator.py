@@ -318,6 +318,9 @@ class PCFGenerator(Generator):
         kept = []
         retry = []
         for i, h in enumerate(hits):
+            if params.get("slow") and h.tiers and h.tiers[0].detail.get("path") == "extrapolated":
+                retry.append(i)           # screened by extrapolation: refined the same way
+                continue
             if status[i] == 0:
                 with mpmath.workdps(40):
                     x = mpmath.mpf(float(hi[i])) + mpmath.mpf(float(lo[i]))
@@ -333,7 +336,21 @@ class PCFGenerator(Generator):
         if retry:
             kept.extend(self._slow_refine(params, [hits[i] for i in retry], A[retry], B[retry],
                                           context))
-        return kept
+        return self._one_transform_each(kept)
+
+    @staticmethod
+    def _one_transform_each(hits: list[Hit]) -> list[Hit]:
+        """One hit per candidate and constant: the transform with the smallest coefficients.
+        Two transforms of one constant with the same value (a quadratic irrational such as
+        sqrt 2 has many) state the same formula; verifying each would repeat tier 3."""
+        best: dict = {}
+        for h in hits:
+            key = (tuple(h.candidate.a), tuple(h.candidate.b), h.target.constant)
+            height = max(abs(c) for c in h.target.transform)
+            if key not in best or height < best[key][0]:
+                best[key] = (height, h)
+        chosen = {id(v[1]) for v in best.values()}
+        return [h for h in hits if id(h) in chosen]
 
     #: digits the double-double extrapolation must support for a slow hit to go on to tier 3
     SLOW_REFINE_DIGITS = 14.0

@@ -449,7 +449,7 @@ def slow_nodes(depth: int, levels: int) -> np.ndarray:
     depth, levels = int(depth), int(levels)
     if levels < 3:
         raise ValueError(f"levels must be >= 3 (Richardson needs three depths), got {levels}")
-    base = max(2, (depth >> (levels - 1)) & ~1)
+    base = max(4, (depth >> (levels - 1)) & ~1)
     return np.array([base << k for k in range(levels)], dtype=np.int64)
 
 
@@ -480,10 +480,49 @@ def _neville_f(t, nodes, off, half):
 
 
 @_jit
-def _slow_one_f(a, b, nodes, half_ok, tol, ev, od):
+def _levin_range_f(s, s2, nodes, off, lo, hi):
+    """Levin-type transform over nodes ``lo .. hi-1``: the limit ``x`` for which
+    ``(s_j - x) / omega_j`` is a polynomial of degree ``hi - lo - 2`` in ``h = 1/n``, with the
+    remainder estimate ``omega_j = n_j (x_(n_j+2) - x_(n_j))``. Exact for ``x_n = x + n^-alpha
+    (c_0 + c_1/n + ...)`` truncated, whatever ``alpha`` (irrational exponents included).
+    Written as ``ref + sum c_j (s_j - ref) / sum c_j`` so that rounding is relative to the
+    small differences."""
+    ref = s[hi - 1]
+    num = 0.0
+    den = 0.0
+    for j in range(lo, hi):
+        nj = float(nodes[j] + off)
+        om = nj * (s2[j] - s[j])
+        if om == 0.0:
+            return np.nan
+        w = 1.0
+        hj = 1.0 / nj
+        for i in range(lo, hi):
+            if i != j:
+                w *= hj - 1.0 / float(nodes[i] + off)
+        c = 1.0 / (w * om)
+        num += c * (s[j] - ref)
+        den += c
+    if den == 0.0:
+        return np.nan
+    return ref + num / den
+
+
+@_jit
+def _levin_f(s, s2, nodes, off):
+    """:func:`_levin_range_f` over all nodes, and its distance to the two lower orders."""
+    K = s.shape[0]
+    top = _levin_range_f(s, s2, nodes, off, 0, K)
+    la = _levin_range_f(s, s2, nodes, off, 1, K)
+    lb = _levin_range_f(s, s2, nodes, off, 0, K - 1)
+    return top, max(abs(top - la), abs(top - lb))
+
+
+@_jit
+def _slow_one_f(a, b, nodes, half_ok, tol, ev, od, ev2, od2):
     """One candidate: convergents at ``nodes`` and ``nodes + 1``, then extrapolation."""
     K = nodes.shape[0]
-    last = nodes[K - 1] + 1
+    last = nodes[K - 1] + 3
     p1, q1, p, q = 1.0, 0.0, _horner_f(a, 0.0), 1.0
     k = 0
     for n in range(1, last + 1):
@@ -498,24 +537,40 @@ def _slow_one_f(a, b, nodes, half_ok, tol, ev, od):
         if mx > _BIG or (mx < _SMALL and mx > 0.0):
             s = _DOWN if mx > _BIG else _UP
             p, q, p1, q1 = p * s, q * s, p1 * s, q1 * s
-        if k < K and n == nodes[k] + 1:
+        if k < K and (n == nodes[k] + 1 or n == nodes[k] + 3):
             if q == 0.0 or q1 == 0.0:
                 return np.nan, np.inf, SLOW_REJECTED
-            ev[k] = p1 / q1
-            od[k] = p / q
-            k += 1
+            if n == nodes[k] + 1:
+                ev[k] = p1 / q1
+                od[k] = p / q
+            else:
+                ev2[k] = p1 / q1
+                od2[k] = p / q
+                k += 1
     best_v = np.nan
     best_e = np.inf
-    for half in range(2 if half_ok else 1):
-        ve, ee = _neville_f(ev, nodes, 0, half)
-        vo, eo = _neville_f(od, nodes, 1, half)
+    for variant in range(3):
+        if variant == 1 and not half_ok:
+            continue
+        if variant < 2:
+            ve, ee = _neville_f(ev, nodes, 0, variant)
+            vo, eo = _neville_f(od, nodes, 1, variant)
+        else:
+            ve, ee = _levin_f(ev, ev2, nodes, 0)
+            vo, eo = _levin_f(od, od2, nodes, 1)
+            # the remainder estimates are differences of float64 convergents: their rounding
+            # is not seen by the comparison of orders (measured: up to 3x), hence the margin
+            ee *= 10.0
+            eo *= 10.0
         e = max(max(ee, eo), abs(ve - vo))
         if e < best_e:
             best_v, best_e = ve, e
     if not (np.isfinite(best_v) and np.isfinite(best_e)):
         return best_v, np.inf, SLOW_REJECTED
-    # the float64 convergents carry rounding of about depth * 1e-16 relative
-    best_e = max(best_e, 4e-16 * abs(best_v) * np.sqrt(float(last)))
+    # the float64 convergents carry rounding that grows up to linearly with the depth where
+    # the recurrence cancels (Euler's continued fraction of zeta(2): 2e-12 at depth 4096),
+    # which no comparison of orders sees
+    best_e = max(best_e, 1e-15 * abs(best_v) * float(last))
     if not best_e <= tol * max(1.0, abs(best_v)):
         return best_v, best_e, SLOW_REJECTED
     return best_v, best_e, EXTRAPOLATED
@@ -526,8 +581,11 @@ def _slow_all_f(A, B, nodes, half_ok, tol, vals, errs, status):
     K = nodes.shape[0]
     ev = np.empty(K)
     od = np.empty(K)
+    ev2 = np.empty(K)
+    od2 = np.empty(K)
     for i in range(A.shape[0]):
-        vals[i], errs[i], status[i] = _slow_one_f(A[i], B[i], nodes, half_ok, tol, ev, od)
+        vals[i], errs[i], status[i] = _slow_one_f(A[i], B[i], nodes, half_ok, tol, ev, od,
+                                                  ev2, od2)
 
 
 def eval_pcf_f64_slow(A, B, depth: int = 4096, levels: int = 8, tol: float = 1e-10,
@@ -538,7 +596,11 @@ def eval_pcf_f64_slow(A, B, depth: int = 4096, levels: int = 8, tol: float = 1e-
     levels)`` and at the odd depths one further. Richardson extrapolation (Neville's scheme at
     ``h = 0``) runs on each parity separately, in ``h = 1/n`` (an error ``n^-alpha (c_0 + c_1/n
     + ...)`` with integer ``alpha``, alternating or not) and, with ``half``, in ``h = n^-1/2``
-    (half-integer ``alpha``); the variable with the smaller error estimate wins. The error
+    (half-integer ``alpha``), and a Levin-type transform (any ``alpha``, irrational included:
+    ``(x_n - x) / omega_n`` polynomial in ``1/n`` with ``omega_n = n (x_(n+2) - x_n)``, the
+    convergents at ``n + 2`` and ``n + 3`` taken too; its float64 estimate carries a factor 10
+    for the rounding of those differences); the variant with the smaller error estimate wins.
+    The error
     estimate is the largest of: the distance of the top value to both lower-order values, the
     same for the odd parity, and the distance between the even and the odd limit (a PCF whose
     even and odd convergents tend to different values is rejected). Candidates whose estimate
@@ -603,9 +665,49 @@ def _neville_dd(th, tl, nodes, off, half):
 
 
 @_jit
-def _slow_one_dd(a, b, nodes, half_ok, eh_, el_, oh_, ol_):
+def _levin_range_dd(sh, sl, s2h, s2l, nodes, off, lo, hi):
+    """:func:`_levin_range_f` with the values in double-double (weights in float64: the same
+    weights in numerator and denominator keep the result exact for an exact model)."""
+    rh, rl = sh[hi - 1], sl[hi - 1]
+    nh, nl = 0.0, 0.0
+    dh, dl = 0.0, 0.0
+    for j in range(lo, hi):
+        nj = float(nodes[j] + off)
+        th, tl = dd_sub(s2h[j], s2l[j], sh[j], sl[j])
+        om = nj * (th + tl)
+        if om == 0.0:
+            return np.nan, 0.0
+        w = 1.0
+        hj = 1.0 / nj
+        for i in range(lo, hi):
+            if i != j:
+                w *= hj - 1.0 / float(nodes[i] + off)
+        c = 1.0 / (w * om)
+        uh, ul = dd_sub(sh[j], sl[j], rh, rl)
+        uh, ul = dd_mul_d(uh, ul, c)
+        nh, nl = dd_add(nh, nl, uh, ul)
+        dh, dl = dd_add_d(dh, dl, c)
+    if dh == 0.0:
+        return np.nan, 0.0
+    qh, ql = dd_div(nh, nl, dh, dl)
+    return dd_add(rh, rl, qh, ql)
+
+
+@_jit
+def _levin_dd(sh, sl, s2h, s2l, nodes, off):
+    K = sh.shape[0]
+    th, tl = _levin_range_dd(sh, sl, s2h, s2l, nodes, off, 0, K)
+    ah, al = _levin_range_dd(sh, sl, s2h, s2l, nodes, off, 1, K)
+    bh, bl = _levin_range_dd(sh, sl, s2h, s2l, nodes, off, 0, K - 1)
+    eh, el = dd_sub(th, tl, ah, al)
+    fh, fl = dd_sub(th, tl, bh, bl)
+    return th, tl, max(abs(eh + el), abs(fh + fl))
+
+
+@_jit
+def _slow_one_dd(a, b, nodes, half_ok, eh_, el_, oh_, ol_, e2h, e2l, o2h, o2l):
     K = nodes.shape[0]
-    last = nodes[K - 1] + 1
+    last = nodes[K - 1] + 3
     na = _exact_limit(a)
     nb = _exact_limit(b)
     ph, pl = dd_from_int(a[a.shape[0] - 1])
@@ -640,16 +742,26 @@ def _slow_one_dd(a, b, nodes, half_ok, eh_, el_, oh_, ol_):
             qh, ql = dd_scale(qh, ql, s)
             p1h, p1l = dd_scale(p1h, p1l, s)
             q1h, q1l = dd_scale(q1h, q1l, s)
-        if k < K and n == nodes[k] + 1:
+        if k < K and (n == nodes[k] + 1 or n == nodes[k] + 3):
             if qh == 0.0 or q1h == 0.0:
                 return np.nan, 0.0, np.inf, SLOW_REJECTED
-            eh_[k], el_[k] = dd_div(p1h, p1l, q1h, q1l)
-            oh_[k], ol_[k] = dd_div(ph, pl, qh, ql)
-            k += 1
+            if n == nodes[k] + 1:
+                eh_[k], el_[k] = dd_div(p1h, p1l, q1h, q1l)
+                oh_[k], ol_[k] = dd_div(ph, pl, qh, ql)
+            else:
+                e2h[k], e2l[k] = dd_div(p1h, p1l, q1h, q1l)
+                o2h[k], o2l[k] = dd_div(ph, pl, qh, ql)
+                k += 1
     bh_, bl_, be = np.nan, 0.0, np.inf
-    for half in range(2 if half_ok else 1):
-        vh, vl, ee = _neville_dd(eh_, el_, nodes, 0, half)
-        wh, wl, eo = _neville_dd(oh_, ol_, nodes, 1, half)
+    for variant in range(3):
+        if variant == 1 and not half_ok:
+            continue
+        if variant < 2:
+            vh, vl, ee = _neville_dd(eh_, el_, nodes, 0, variant)
+            wh, wl, eo = _neville_dd(oh_, ol_, nodes, 1, variant)
+        else:
+            vh, vl, ee = _levin_dd(eh_, el_, e2h, e2l, nodes, 0)
+            wh, wl, eo = _levin_dd(oh_, ol_, o2h, o2l, nodes, 1)
         dh, dl = dd_sub(vh, vl, wh, wl)
         e = max(max(ee, eo), abs(dh + dl))
         if e < be:
@@ -667,9 +779,13 @@ def _slow_all_dd(A, B, nodes, half_ok, hi, lo, errs, status):
     el = np.empty(K)
     oh = np.empty(K)
     ol = np.empty(K)
+    e2h = np.empty(K)
+    e2l = np.empty(K)
+    o2h = np.empty(K)
+    o2l = np.empty(K)
     for i in range(A.shape[0]):
         hi[i], lo[i], errs[i], status[i] = _slow_one_dd(A[i], B[i], nodes, half_ok, eh, el,
-                                                        oh, ol)
+                                                        oh, ol, e2h, e2l, o2h, o2l)
 
 
 def eval_pcf_dd_slow(A, B, depth: int = 8192, levels: int = 9, half: bool = True):
