@@ -202,6 +202,12 @@ def cmd_run(args) -> int:
               f"{st_.get('hash_hit_rate', 0):.1%}, {st_.get('selected', 0)} matched, "
               f"{st_.get('refined', 0)} refined, {st_.get('verified', 0)} verified to "
               f"{search.verify_digits} digits, {st_.get('rejected', 0)} rejected", markup=False)
+    names = getattr(pl.generator(search.kind), "status_names", None)
+    if names and st_.get("status"):      # candidates per evaluation path (status code)
+        con.print("candidates by status: " + ", ".join(
+            f"{names.get(int(c), c)} {n:,}" for c, n in sorted(st_["status"].items(),
+                                                             key=lambda kv: int(kv[0]))),
+            markup=False)
     con.print(f"store: {summary.store}", markup=False)
     if summary.status == "interrupted":
         con.print("interrupted: run the same command again to resume")

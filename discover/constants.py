@@ -135,13 +135,62 @@ class ConstantRegistry:
     def get(self, name: str) -> Constant:
         """Return the constant called ``name`` (or one of its aliases).
 
+        A product of known constants with positive integer powers, ``"pi*gauss^2"`` (or its
+        identifier form ``"pi_times_gauss_pow2"``), is a constant too: it is registered on
+        first use under the identifier form (origin ``"product"``), so that Moebius targets
+        and closed forms can name it.
+
+        >>> reg = default_registry()
+        >>> c = reg.get("pi*gauss^2")
+        >>> c.name, round(c.float(), 10), reg.get(c.name) is c
+        ('pi_times_gauss_pow2', 2.1884396152, True)
+
         Raises :class:`UnknownConstantError` listing the known names.
         """
         key = self._alias.get(name.lower()) or self._alias.get(name.lower().replace(" ", ""))
         if key is None:
+            product = self._product(name)
+            if product is not None:
+                return product
             raise UnknownConstantError(f"unknown constant {name!r}; known constants: "
-                                       f"{', '.join(self.names())}")
+                                       f"{', '.join(self.names())} (or a product of them such "
+                                       f"as 'pi*gauss^2')")
         return self._by_name[key]
+
+    def _product(self, name: str) -> Constant | None:
+        """The product constant named by ``name`` (``a*b^2`` or ``a_times_b_pow2``), registered
+        on first use; None when ``name`` is not such a product of known constants."""
+        import re
+
+        text = name.replace(" ", "").replace("**", "^")
+        parts = text.split("*") if "*" in text or "^" in text else text.split("_times_")
+        factors: dict[str, int] = {}
+        for part in parts:
+            m = re.fullmatch(r"(.+?)(?:\^(\d+)|_pow(\d+))?", part)
+            if m is None or not part:
+                return None
+            base, power = m.group(1), int(m.group(2) or m.group(3) or 1)
+            key = self._alias.get(base.lower())
+            if key is None or power < 1 or power > 12:
+                return None
+            factors[key] = factors.get(key, 0) + power
+        if len(factors) == 1 and next(iter(factors.values())) == 1:
+            return self._by_name[next(iter(factors))]
+        order = list(factors)           # as written: pi*gauss^2 stays pi_times_gauss_pow2
+        ident = "_times_".join(k if factors[k] == 1 else f"{k}_pow{factors[k]}" for k in order)
+        if ident.lower() in self._alias:
+            return self._by_name[self._alias[ident.lower()]]
+        consts = [self._by_name[k] for k in order]
+        expr = "*".join(f"({c.expression})" + (f"^{factors[c.name]}" if factors[c.name] > 1
+                                                else "") for c in consts)
+        sym = "*".join(f"({c.sympy_form})" + (f"**{factors[c.name]}" if factors[c.name] > 1
+                                               else "") for c in consts)
+        human = "*".join(k if factors[k] == 1 else f"{k}^{factors[k]}" for k in order)
+        const = Constant(name=ident, expression=expr, sympy_form=sym, aliases=(human,),
+                         description=f"the product {human}", origin="product",
+                         source="product of: " + ", ".join(order))
+        self.add(const)
+        return const
 
     def env(self) -> Mapping[str, object]:
         """Evaluation environment for :meth:`discover.safeexpr.Expr.evaluate`: name -> f(dps)."""
@@ -153,6 +202,11 @@ class ConstantRegistry:
 
     def parse(self, text: str, extra_names: Iterable[str] = ()) -> Expr:
         """Parse ``text`` allowing the names of every registered constant (and ``extra_names``)."""
+        if "_times_" in text:       # product constants named in a closed form
+            import re
+
+            for ident in set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*_times_[A-Za-z0-9_]+", text)):
+                self._product(ident)
         allowed = set(self._by_name) | set(extra_names)
         return parse(text, names=allowed)
 

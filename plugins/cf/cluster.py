@@ -9,8 +9,9 @@ three steps.
    one depth for all members, against the stored closed form (``metrics="stored"`` takes the
    stored values and computes only missing ones; :func:`load_members` says why). The type is
    ``"factorial"`` when ``2 deg a > deg b`` (the partial denominators outgrow the numerators:
-   super-exponential convergence) and otherwise the kind of the stored error fit
-   (``"geometric"`` or ``"algebraic"``).
+   super-exponential convergence), ``"algebraic"`` for members verified by extrapolation
+   (method ``extrapolated``: error ~ ``n^-alpha``) and otherwise the kind of the stored error
+   fit (``"geometric"`` or ``"algebraic"``).
 
 2. **Clusters.** Two discoveries are *linked* when they have the same degree pair and the same
    convergence type, their rates differ by at most ``rate_tol`` relatively
@@ -43,6 +44,9 @@ the PCF is verified against the identified closed form to ``digits`` digits — 
 identification precision by default, so the verification tests a prediction — on the one record
 path (:mod:`discover.pipeline`, through :func:`discover_plugins.cf.verbs.verify_claim`: the pcf
 tier 3, identification and verification of the canonical form, provenance). A proposal that
+of an algebraic cluster converges too slowly for exact convergents: its limit is extrapolated
+(:func:`discover_plugins.cf.slow.extrapolated_limit`, ``limit_method`` says which) and its
+verification picks the extrapolated method the same way. A proposal that
 cannot be identified, or whose verification falls short, is reported as failed with the digits
 reached and no expression. With ``record=True`` (``discover cluster --record``) the verified new
 members are recorded in the same store as a run of the verb; failed ones never are.
@@ -140,6 +144,10 @@ def load_members(store_path, run: int | None = None, metrics: str = "recompute",
             delta = dyn["delta"] if delta is None else delta
             rate = dyn["convergence_rate"] if rate is None else rate
         fit_kind = (rec.extra.get("error_fit") or {}).get("kind")
+        if rec.method == "extrapolated":
+            # verified by extrapolating exact convergents: algebraic convergence (error ~
+            # n^-alpha), whatever a fit over a few exact depths said
+            fit_kind = "algebraic"
         members.append({
             "id": rec.id, "a": a, "b": b, "expression": rec.expression,
             "constant": rec.constant, "digits": round(float(rec.digits), 2),
@@ -618,9 +626,15 @@ def _try_member(a, b, constants: list[str], digits: int, identify_digits: int,
     out["text"] = str(pcf)
     try:
         value = pcf.limit(identify_digits + 10)
+        out["limit_method"] = "exact"
     except VerificationError as err:
-        out["reason"] = f"limit not computable: {err}"
-        return out
+        # slowly converging members (the algebraic clusters): extrapolated exact convergents
+        try:
+            value = pcf.limit(identify_digits + 10, max_depth=2 ** 15, method="extrapolated")
+            out["limit_method"] = "extrapolated"
+        except VerificationError as err2:
+            out["reason"] = f"limit not computable: {err}; extrapolated: {err2}"
+            return out
     with mpmath.workdps(identify_digits + 10):
         ident = identify(+value, constants=constants or None, digits=identify_digits)
     if ident is None:

@@ -147,7 +147,7 @@ def fit_polynomial(values, max_degree: int = 3):
     return None
 
 
-def interlaced_pattern(seq, max_period: int = 6, max_prefix: int = 2, max_degree: int = 2):
+def interlaced_pattern(seq, max_period: int = 6, max_prefix: int = 12, max_degree: int = 2):
     """``(prefix_length, [poly_0, ..., poly_{k-1}])`` for the simplest ``k``-interlaced
     polynomial pattern of ``seq[prefix:]`` (each subsequence ``seq[prefix + j::k]`` a polynomial
     in its index), or None. Simplest: smallest ``k``, then shortest prefix.
@@ -235,10 +235,10 @@ def conjecture_from_pattern(seq, prefix: int, polys):
         b = [1]
         head = seq[:prefix]
     else:
-        W = _matrix_seq(polys)
-        a_expr, b_expr = block_pcf(W)
-        a, b = _int_coeffs(a_expr), _int_coeffs(b_expr)
-        head = None
+        found = _shifted_block_pcf(seq, prefix, polys)
+        if found is None:
+            return None
+        return found
     if a is None or b is None:
         return None
     if k == 1:
@@ -263,6 +263,56 @@ def conjecture_from_pattern(seq, prefix: int, polys):
     return {"a": list(pcf.a), "b": list(pcf.b), "moebius": moeb,
             "pattern": {"prefix": [int(c) for c in seq[:prefix]], "period": k,
                         "polynomials": [[str(c) for c in p] for p in polys]}}
+
+
+def _shift_poly(p, t: int):
+    """Coefficients (Fractions, highest power first) of ``p(m + t)``."""
+    if t == 0:
+        return list(p)
+    poly = sympy.Poly(sympy.expand(_poly_expr(p, _M).subs(_M, _M + t)), _M)
+    return [Fraction(int(c.p), int(c.q)) for c in poly.all_coeffs()]
+
+
+def _shifted_block_pcf(seq, prefix: int, polys, max_shift: int = 8):
+    """The PCF of a ``k``-interlaced pattern (``k > 1``) whose leading terms are folded into
+    the Moebius map.
+
+    The contraction of :func:`block_pcf` divides by ``C(m)``, the lower-left entry of the block
+    matrix, at ``m - 1`` and ``m - 2``; where ``C`` vanishes at a small block index the PCF has
+    ``b(n) = 0`` and terminates (tan(1/2) = [0; 1, 1, 4, 1, 8, ...]: ``C(m) = 4m + 4`` vanishes
+    at ``m = -1``, so ``b(1) = 0``). The pattern is then restarted ``t`` blocks later: the terms
+    of the first ``t`` blocks join the irregular prefix, the polynomials become ``p(m + t)``,
+    and the Moebius map (fitted on exact convergents) absorbs the whole prefix. The smallest
+    ``t`` whose PCF has integer coefficients, no ``b(n) = 0`` for ``n >= 1`` and a consistent
+    Moebius map wins.
+    """
+    from .slow import positive_integer_root
+
+    k = len(polys)
+    for t in range(0, max_shift + 1):
+        shifted = [_shift_poly(p, t) for p in polys]
+        new_prefix = prefix + k * t
+        if new_prefix > len(seq):              # the folded terms must be known terms
+            return None
+        W = _matrix_seq(shifted)
+        a_expr, b_expr = block_pcf(W)
+        a, b = _int_coeffs(a_expr), _int_coeffs(b_expr)
+        if a is None or b is None or not any(b):
+            continue
+        if positive_integer_root(b, 10 ** 6) is not None:
+            continue
+        pcf = PCF(a, b)
+        moeb = _fit_moebius(seq, new_prefix, shifted, pcf)
+        if moeb is None:
+            continue
+        (m00, m01), (m10, m11) = moeb
+        if m00 * m11 - m01 * m10 == 0:
+            continue
+        return {"a": list(pcf.a), "b": list(pcf.b), "moebius": moeb,
+                "pattern": {"prefix": [int(c) for c in seq[:prefix]], "period": k,
+                            "polynomials": [[str(c) for c in p] for p in polys],
+                            "folded_terms": new_prefix, "shift": t}}
+    return None
 
 
 def _fit_moebius(seq, prefix, polys, pcf):

@@ -23,7 +23,8 @@ from discover.generator import PCF_MEASURES, Field, Measure
 from discover.targets import MoebiusTable, apply_transform
 
 from .enumerate import Box
-from .kernels import eval_pcf_dd, eval_pcf_f64
+from .kernels import (EXTRAPOLATED, NOT_CONVERGED, OK, STATUS_NAMES, eval_pcf_dd,
+                      eval_pcf_dd_slow, eval_pcf_f64, eval_pcf_f64_slow)
 from .pcf import PCF
 
 __all__ = ["PCFGenerator"]
@@ -114,7 +115,27 @@ class PCFGenerator(Generator):
         Field("refine_depth", "int", 1000, "terms of the double-double refinement", min=20,
               max=1000000),
         Field("shard_size", "int", 200000, "candidates per shard", min=100, max=10 ** 8),
+        Field("b_nonzero", "bool", False, "skip b(n) = 0 (every coefficient zero: the value "
+              "is a(0), a rational)"),
+        Field("a_first_positive", "bool", False, "keep a's first nonzero coefficient > 0 and "
+              "skip a = 0 (sign symmetry of the whole of a; replaces a_leading_positive)"),
+        Field("slow", "bool", False, "also screen slowly (algebraically) converging candidates: "
+              "limits extrapolated from convergents at geometric depths (status "
+              "'extrapolated'), refined in double-double the same way, verified by the "
+              "extrapolated verifier"),
+        Field("slow_depth", "int", 4096, "deepest convergent of the float64 slow screen",
+              min=64, max=10 ** 6),
+        Field("slow_levels", "int", 8, "depths of the float64 slow screen (depth, depth/2, "
+              "...)", min=4, max=16),
+        Field("slow_digits", "float", 10.0, "digits the float64 extrapolation must support to "
+              "be hashed and matched", min=4.0, max=14.0),
+        Field("slow_refine_depth", "int", 8192, "deepest convergent of the double-double slow "
+              "refinement", min=256, max=10 ** 7),
+        Field("slow_refine_levels", "int", 9, "depths of the double-double slow refinement",
+              min=4, max=20),
     )
+    #: Names of the per-candidate status codes (counted per path in the run summary).
+    status_names = dict(STATUS_NAMES)
     measures = PCF_LIKE_MEASURES
 
     # -- search definition -----------------------------------------------------------
@@ -124,13 +145,26 @@ class PCFGenerator(Generator):
             raise SearchFileError("match.constants", "a pcf search needs at least one target",
                                   "add constants = [\"pi\"] to [match]")
         da, db = params["a_degree"], params["b_degree"]
-        params = {
+        params_out = {
             "a_ranges": _ranges(params, section, "a", da),
             "b_ranges": _ranges(params, section, "b", db),
             "a_leading_positive": params["a_leading_positive"],
             "depth": params["depth"], "refine_depth": params["refine_depth"],
             "shard_size": params["shard_size"],
         }
+        # the newer options enter the parameters (and so the search's hash) only when used,
+        # so that stores of searches written before them still resume
+        validated = params
+        params = dict(params_out)
+        for key in ("b_nonzero", "a_first_positive"):
+            if validated[key]:
+                params[key] = True
+        if validated["a_first_positive"]:
+            params["a_leading_positive"] = False
+        if validated["slow"]:
+            params.update({k: validated[k] for k in (
+                "slow", "slow_depth", "slow_levels", "slow_digits", "slow_refine_depth",
+                "slow_refine_levels")})
         if self._box(params).size == 0:
             raise SearchFileError("generator.a_range", "the box holds no candidate",
                                   "widen the ranges (a's leading coefficient must allow a "
@@ -140,7 +174,8 @@ class PCFGenerator(Generator):
     @staticmethod
     def _box(params) -> Box:
         return Box(tuple(map(tuple, params["a_ranges"])), tuple(map(tuple, params["b_ranges"])),
-                   params["a_leading_positive"])
+                   params["a_leading_positive"], params.get("a_first_positive", False),
+                   params.get("b_nonzero", False))
 
     def _size(self, params) -> int:
         """Number of candidates of the search (the box's size)."""
@@ -163,10 +198,14 @@ class PCFGenerator(Generator):
         b = np.array([[1] * len(params["b_ranges"])], dtype=np.int64)
         eval_pcf_f64(a, b, 10)
         eval_pcf_dd(a, b, 10)
+        if params.get("slow"):
+            eval_pcf_f64_slow(a, b, 64, 4)
+            eval_pcf_dd_slow(a, b, 256, 4)
 
     def _tables(self, params, context: SearchContext):
         key = ("pcf-box", repr(params["a_ranges"]), repr(params["b_ranges"]),
-               params["a_leading_positive"])
+               params["a_leading_positive"], params.get("a_first_positive", False),
+               params.get("b_nonzero", False))
         if key not in context.cache:
             context.cache[key] = self._box(params).tables()
         return context.cache[key]
@@ -200,8 +239,33 @@ class PCFGenerator(Generator):
     def evaluate(self, params, batch: Batch) -> Evaluation:
         A, B = self._split(batch)
         values, err, status = eval_pcf_f64(A, B, params["depth"])
-        return Evaluation(values=values, ok=status == 0, status=status, error=err,
-                          depth=params["depth"])
+        if params.get("slow"):
+            self._slow_screen(params, A, B, values, err, status)
+        return Evaluation(values=values, ok=(status == OK) | (status == EXTRAPOLATED),
+                          status=status, error=err, depth=params["depth"])
+
+    #: relative last step below which the float64 screen's value is trusted as it is (fast
+    #: path); anything slower goes through the extrapolation when ``slow = true``
+    FAST_STEP = 1e-13
+
+    @classmethod
+    def _slow_screen(cls, params, A, B, values, err, status) -> None:
+        """The slow path of the float64 screen, in place: candidates that did not converge at
+        ``depth`` (or converge slower than :attr:`FAST_STEP`) get the extrapolated limit
+        (status ``extrapolated``) or ``slow rejected``. A candidate that was ``ok`` keeps its
+        fast-path value when the extrapolation does not fit."""
+        scale = np.maximum(1.0, np.abs(values))
+        route = (status == NOT_CONVERGED) | ((status == OK) & ~(err <= cls.FAST_STEP * scale))
+        idx = np.flatnonzero(route)
+        if idx.size == 0:
+            return
+        v, e, st = eval_pcf_f64_slow(A[idx], B[idx], params["slow_depth"],
+                                     params["slow_levels"], 10.0 ** -params["slow_digits"])
+        was_ok = status[idx] == OK
+        take = (st == EXTRAPOLATED) | ~was_ok
+        values[idx[take]] = v[take]
+        err[idx[take]] = e[take]
+        status[idx[take]] = st[take]
 
     # -- select and refine ---------------------------------------------------------------
     def select(self, params, batch: Batch, evaluation: Evaluation, representatives: np.ndarray,
@@ -225,12 +289,18 @@ class PCFGenerator(Generator):
                 for member in order[bounds[qi]:bounds[qi + 1]].tolist():
                     v = float(evaluation.values[member])
                     rel = abs(v - table.values[ti]) / max(abs(table.values[ti]), 1e-300)
+                    slow = int(evaluation.status[member]) == EXTRAPOLATED
+                    detail = {"error_estimate": float(evaluation.error[member])}
+                    if slow:
+                        detail.update(path="extrapolated", levels=params["slow_levels"])
                     hits.append(Hit(
                         candidate=PCF(A[member].tolist(), B[member].tolist()),
                         target=Target(name, transform),
-                        tiers=[Tier("float64", 15.9, depth=params["depth"], value=repr(v),
+                        tiers=[Tier("float64-extrapolated" if slow else "float64", 15.9,
+                                    depth=params["slow_depth"] if slow else params["depth"],
+                                    value=repr(v),
                                     digits=round(-math.log10(rel), 2) if rel > 0 else 16.0,
-                                    detail={"error_estimate": float(evaluation.error[member])})]))
+                                    detail=detail)]))
         return hits
 
     def refine(self, params, hits: list[Hit], context: SearchContext) -> list[Hit]:
@@ -246,16 +316,65 @@ class PCFGenerator(Generator):
         depth = params["refine_depth"]
         hi, lo, err, status = eval_pcf_dd(A, B, depth)
         kept = []
+        retry = []
         for i, h in enumerate(hits):
-            if status[i] != 0:
+            if params.get("slow") and h.tiers and h.tiers[0].detail.get("path") == "extrapolated":
+                retry.append(i)           # screened by extrapolation: refined the same way
+                continue
+            if status[i] == 0:
+                with mpmath.workdps(40):
+                    x = mpmath.mpf(float(hi[i])) + mpmath.mpf(float(lo[i]))
+                diff, scale, agree = target_agreement(x, h.target, context)
+                if diff <= max(10.0 * float(err[i]), scale * 1e-27):
+                    h.tiers.append(Tier("double-double", 31.9, depth=depth,
+                                        value=mpmath.nstr(x, 32), digits=round(agree, 2),
+                                        detail={"error_estimate": float(err[i])}))
+                    kept.append(h)
+                    continue
+            if params.get("slow"):
+                retry.append(i)
+        if retry:
+            kept.extend(self._slow_refine(params, [hits[i] for i in retry], A[retry], B[retry],
+                                          context))
+        return self._one_transform_each(kept)
+
+    @staticmethod
+    def _one_transform_each(hits: list[Hit]) -> list[Hit]:
+        """One hit per candidate and constant: the transform with the smallest coefficients.
+        Two transforms of one constant with the same value (a quadratic irrational such as
+        sqrt 2 has many) state the same formula; verifying each would repeat tier 3."""
+        best: dict = {}
+        for h in hits:
+            key = (tuple(h.candidate.a), tuple(h.candidate.b), h.target.constant)
+            height = max(abs(c) for c in h.target.transform)
+            if key not in best or height < best[key][0]:
+                best[key] = (height, h)
+        chosen = {id(v[1]) for v in best.values()}
+        return [h for h in hits if id(h) in chosen]
+
+    #: digits the double-double extrapolation must support for a slow hit to go on to tier 3
+    SLOW_REFINE_DIGITS = 14.0
+
+    def _slow_refine(self, params, hits, A, B, context) -> list[Hit]:
+        """Tier 2 of the slow path: the extrapolation of :meth:`_slow_screen` in double-double
+        at ``slow_refine_depth``; kept when it supports :attr:`SLOW_REFINE_DIGITS` digits and
+        agrees with the target within its error estimate."""
+        depth = params["slow_refine_depth"]
+        hi, lo, err, status = eval_pcf_dd_slow(A, B, depth, params["slow_refine_levels"])
+        kept = []
+        for i, h in enumerate(hits):
+            if status[i] != EXTRAPOLATED:
                 continue
             with mpmath.workdps(40):
                 x = mpmath.mpf(float(hi[i])) + mpmath.mpf(float(lo[i]))
             diff, scale, agree = target_agreement(x, h.target, context)
-            if diff <= max(10.0 * float(err[i]), scale * 1e-27):
-                h.tiers.append(Tier("double-double", 31.9, depth=depth,
+            if (float(err[i]) <= scale * 10.0 ** -self.SLOW_REFINE_DIGITS
+                    and diff <= max(10.0 * float(err[i]), scale * 1e-27)):
+                h.tiers.append(Tier("double-double-extrapolated", 31.9, depth=depth,
                                     value=mpmath.nstr(x, 32), digits=round(agree, 2),
-                                    detail={"error_estimate": float(err[i])}))
+                                    detail={"error_estimate": float(err[i]),
+                                            "path": "extrapolated",
+                                            "levels": params["slow_refine_levels"]}))
                 kept.append(h)
         return kept
 

@@ -18,6 +18,12 @@ zeros to a common degree.
 * :func:`eval_pcf_dd` runs the same recurrence in double-double arithmetic (about 31 digits,
   tier 2), one candidate at a time; ``a(n)`` and ``b(n)`` are exact while below ``2**106``.
 
+* :func:`eval_pcf_f64_slow` and :func:`eval_pcf_dd_slow` are the slow path (search field
+  ``slow = true``): for PCFs whose convergents approach the limit like a power of ``1/n``
+  they extrapolate convergents taken at geometric depths (Richardson, each parity apart) and
+  return the limit with an error estimate, status :data:`EXTRAPOLATED` or
+  :data:`SLOW_REJECTED`.
+
 Both return a status code per candidate (module constants, see :data:`STATUS_NAMES`) and
 ``err = |x_depth - x_{depth-1}|``, the last step, as an error estimate.
 
@@ -35,7 +41,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .ddarith import dd_add, dd_div, dd_from_int, dd_mul, dd_mul_d, dd_scale, dd_sub
+from .ddarith import (dd_add, dd_add_d, dd_div, dd_from_int, dd_mul, dd_mul_d, dd_scale, dd_sub,
+                      two_prod)
 
 __all__ = [
     "OK", "TERMINATED", "ZERO_DENOMINATOR", "NOT_CONVERGED", "NONFINITE", "STATUS_NAMES",
@@ -412,4 +419,397 @@ def eval_pcf_dd(A, B, depth: int, tol: float = DEFAULT_TOL):
     status = np.empty(n, dtype=np.int8)
     if n:
         _dd_all(A, B, depth, float(tol), hi, lo, errs, status)
+    return hi, lo, errs, status
+
+
+# ----------------------------------------------------------------- slow path (extrapolation)
+#: ``slow = true`` only: the convergents do not settle geometrically, and Richardson
+#: extrapolation of convergents at geometric depths gives a limit whose error estimate is
+#: within the requested tolerance (see :func:`eval_pcf_f64_slow`).
+EXTRAPOLATED = 5
+#: ``slow = true`` only: a candidate sent to the slow path whose extrapolated limit is not
+#: consistent (diverges, oscillates, different even and odd limits, logarithmic terms, or an
+#: exponent the two accelerations do not cover).
+SLOW_REJECTED = 6
+STATUS_NAMES[EXTRAPOLATED] = "extrapolated"
+STATUS_NAMES[SLOW_REJECTED] = "slow rejected"
+__all__ += ["EXTRAPOLATED", "SLOW_REJECTED", "slow_nodes", "eval_pcf_f64_slow",
+            "eval_pcf_dd_slow"]
+
+_HALF = 1  # Neville variable h = n^-1/2 (covers half-integer exponents); 0: h = 1/n
+
+
+def slow_nodes(depth: int, levels: int) -> np.ndarray:
+    """The even depths ``N, 2N, ..., 2^(levels-1) N = depth`` (``N`` rounded to even) at which
+    the slow path takes convergents (and at ``n + 1`` for the odd-parity check).
+
+    >>> slow_nodes(2048, 7).tolist()
+    [32, 64, 128, 256, 512, 1024, 2048]
+    """
+    depth, levels = int(depth), int(levels)
+    if levels < 3:
+        raise ValueError(f"levels must be >= 3 (Richardson needs three depths), got {levels}")
+    base = max(4, (depth >> (levels - 1)) & ~1)
+    return np.array([base << k for k in range(levels)], dtype=np.int64)
+
+
+@_jit
+def _neville_f(t, nodes, off, half):
+    """Richardson (Neville at h = 0) over ``t[0..K-1]`` taken at depths ``nodes + off``;
+    ``h = 1/n`` or ``n^-1/2``. Returns ``(top, err)``: the order ``K - 1`` value and the
+    largest distance to the two order ``K - 2`` values (one drops the shallowest node, one the
+    deepest)."""
+    K = t.shape[0]
+    w = t.copy()
+    lower_a = 0.0
+    lower_b = 0.0
+    for m in range(1, K):
+        for i in range(K - m):
+            ni = float(nodes[i] + off)
+            nj = float(nodes[i + m] + off)
+            if half == 1:
+                c = (ni + np.sqrt(ni * nj)) / (nj - ni)
+            else:
+                c = ni / (nj - ni)
+            w[i] = w[i + 1] + (w[i + 1] - w[i]) * c
+        if m == K - 2:
+            lower_a = w[0]
+            lower_b = w[1]
+    top = w[0]
+    return top, max(abs(top - lower_a), abs(top - lower_b))
+
+
+@_jit
+def _levin_range_f(s, s2, nodes, off, lo, hi):
+    """Levin-type transform over nodes ``lo .. hi-1``: the limit ``x`` for which
+    ``(s_j - x) / omega_j`` is a polynomial of degree ``hi - lo - 2`` in ``h = 1/n``, with the
+    remainder estimate ``omega_j = n_j (x_(n_j+2) - x_(n_j))``. Exact for ``x_n = x + n^-alpha
+    (c_0 + c_1/n + ...)`` truncated, whatever ``alpha`` (irrational exponents included).
+    Written as ``ref + sum c_j (s_j - ref) / sum c_j`` so that rounding is relative to the
+    small differences."""
+    ref = s[hi - 1]
+    num = 0.0
+    den = 0.0
+    for j in range(lo, hi):
+        nj = float(nodes[j] + off)
+        om = nj * (s2[j] - s[j])
+        if om == 0.0:
+            return np.nan
+        w = 1.0
+        hj = 1.0 / nj
+        for i in range(lo, hi):
+            if i != j:
+                w *= hj - 1.0 / float(nodes[i] + off)
+        c = 1.0 / (w * om)
+        num += c * (s[j] - ref)
+        den += c
+    if den == 0.0:
+        return np.nan
+    return ref + num / den
+
+
+@_jit
+def _levin_f(s, s2, nodes, off):
+    """:func:`_levin_range_f` over all nodes, and its distance to the two lower orders."""
+    K = s.shape[0]
+    top = _levin_range_f(s, s2, nodes, off, 0, K)
+    la = _levin_range_f(s, s2, nodes, off, 1, K)
+    lb = _levin_range_f(s, s2, nodes, off, 0, K - 1)
+    return top, max(abs(top - la), abs(top - lb))
+
+
+@_jit
+def _slow_one_f(a, b, nodes, half_ok, tol, ev, od, ev2, od2):
+    """One candidate: convergents at ``nodes`` and ``nodes + 1``, then extrapolation."""
+    K = nodes.shape[0]
+    last = nodes[K - 1] + 3
+    p1, q1, p, q = 1.0, 0.0, _horner_f(a, 0.0), 1.0
+    k = 0
+    for n in range(1, last + 1):
+        x = float(n)
+        bn = _horner_f(b, x)
+        if bn == 0.0:
+            return np.nan, np.inf, SLOW_REJECTED
+        an = _horner_f(a, x)
+        p, p1 = an * p + bn * p1, p
+        q, q1 = an * q + bn * q1, q
+        mx = max(max(abs(p), abs(q)), max(abs(p1), abs(q1)))
+        if mx > _BIG or (mx < _SMALL and mx > 0.0):
+            s = _DOWN if mx > _BIG else _UP
+            p, q, p1, q1 = p * s, q * s, p1 * s, q1 * s
+        if k < K and (n == nodes[k] + 1 or n == nodes[k] + 3):
+            if q == 0.0 or q1 == 0.0:
+                return np.nan, np.inf, SLOW_REJECTED
+            if n == nodes[k] + 1:
+                ev[k] = p1 / q1
+                od[k] = p / q
+            else:
+                ev2[k] = p1 / q1
+                od2[k] = p / q
+                k += 1
+    best_v = np.nan
+    best_e = np.inf
+    for variant in range(3):
+        if variant == 1 and not half_ok:
+            continue
+        if variant < 2:
+            ve, ee = _neville_f(ev, nodes, 0, variant)
+            vo, eo = _neville_f(od, nodes, 1, variant)
+        else:
+            ve, ee = _levin_f(ev, ev2, nodes, 0)
+            vo, eo = _levin_f(od, od2, nodes, 1)
+            # the remainder estimates are differences of float64 convergents: their rounding
+            # is not seen by the comparison of orders (measured: up to 3x), hence the margin
+            ee *= 10.0
+            eo *= 10.0
+        e = max(max(ee, eo), abs(ve - vo))
+        if e < best_e:
+            best_v, best_e = ve, e
+    if not (np.isfinite(best_v) and np.isfinite(best_e)):
+        return best_v, np.inf, SLOW_REJECTED
+    # the float64 convergents carry rounding that grows up to linearly with the depth where
+    # the recurrence cancels (Euler's continued fraction of zeta(2): 2e-12 at depth 4096),
+    # which no comparison of orders sees
+    best_e = max(best_e, 1e-15 * abs(best_v) * float(last))
+    if not best_e <= tol * max(1.0, abs(best_v)):
+        return best_v, best_e, SLOW_REJECTED
+    return best_v, best_e, EXTRAPOLATED
+
+
+@_jit
+def _slow_all_f(A, B, nodes, half_ok, tol, vals, errs, status):
+    K = nodes.shape[0]
+    ev = np.empty(K)
+    od = np.empty(K)
+    ev2 = np.empty(K)
+    od2 = np.empty(K)
+    for i in range(A.shape[0]):
+        vals[i], errs[i], status[i] = _slow_one_f(A[i], B[i], nodes, half_ok, tol, ev, od,
+                                                  ev2, od2)
+
+
+def eval_pcf_f64_slow(A, B, depth: int = 4096, levels: int = 8, tol: float = 1e-10,
+                      half: bool = True):
+    """Limits of slowly (algebraically) converging PCFs in float64, by extrapolation.
+
+    The convergents ``x_n`` are taken at the even depths :func:`slow_nodes` ``(depth,
+    levels)`` and at the odd depths one further. Richardson extrapolation (Neville's scheme at
+    ``h = 0``) runs on each parity separately, in ``h = 1/n`` (an error ``n^-alpha (c_0 + c_1/n
+    + ...)`` with integer ``alpha``, alternating or not) and, with ``half``, in ``h = n^-1/2``
+    (half-integer ``alpha``), and a Levin-type transform (any ``alpha``, irrational included:
+    ``(x_n - x) / omega_n`` polynomial in ``1/n`` with ``omega_n = n (x_(n+2) - x_n)``, the
+    convergents at ``n + 2`` and ``n + 3`` taken too; its float64 estimate carries a factor 10
+    for the rounding of those differences); the variant with the smaller error estimate wins.
+    The error
+    estimate is the largest of: the distance of the top value to both lower-order values, the
+    same for the odd parity, and the distance between the even and the odd limit (a PCF whose
+    even and odd convergents tend to different values is rejected). Candidates whose estimate
+    exceeds ``tol * max(1, |x|)`` get :data:`SLOW_REJECTED`, the others :data:`EXTRAPOLATED`.
+
+    Returns ``(values, err, status)`` like :func:`eval_pcf_f64`.
+
+    Examples
+    --------
+    >>> v, e, s = eval_pcf_f64_slow([[3]], [[1, 1, 0]], 2048, 7)   # 2/(10 - 3 pi)
+    >>> abs(float(v[0]) - 2 / (10 - 3 * 3.141592653589793)) < 1e-12, s.tolist() == [EXTRAPOLATED]
+    (True, True)
+    """
+    A, B, depth = _prepare(A, B, depth)
+    nodes = slow_nodes(depth, levels)
+    n = A.shape[0]
+    vals = np.empty(n)
+    errs = np.empty(n)
+    status = np.empty(n, dtype=np.int8)
+    if n:
+        _slow_all_f(A.astype(np.float64), B.astype(np.float64), nodes, bool(half), float(tol),
+                    vals, errs, status)
+    return vals, errs, status
+
+
+@_jit
+def _dd_sqrt(x):
+    """``sqrt`` of a nonnegative float in double-double (one Newton step)."""
+    s = np.sqrt(x)
+    if s == 0.0:
+        return 0.0, 0.0
+    ph, pl = two_prod(s, s)
+    rh, rl = dd_sub(x, 0.0, ph, pl)
+    return dd_add_d(s, 0.0, (rh + rl) / (2.0 * s))
+
+
+@_jit
+def _neville_dd(th, tl, nodes, off, half):
+    K = th.shape[0]
+    wh = th.copy()
+    wl = tl.copy()
+    la_h, la_l, lb_h, lb_l = 0.0, 0.0, 0.0, 0.0
+    for m in range(1, K):
+        for i in range(K - m):
+            ni = float(nodes[i] + off)
+            nj = float(nodes[i + m] + off)
+            if half == 1:
+                sh, sl = _dd_sqrt(ni * nj)           # ni * nj < 2**53: exact product
+                sh, sl = dd_add_d(sh, sl, ni)
+                ch, cl = dd_div(sh, sl, nj - ni, 0.0)
+            else:
+                ch, cl = dd_div(ni, 0.0, nj - ni, 0.0)
+            dh, dl = dd_sub(wh[i + 1], wl[i + 1], wh[i], wl[i])
+            dh, dl = dd_mul(dh, dl, ch, cl)
+            wh[i], wl[i] = dd_add(wh[i + 1], wl[i + 1], dh, dl)
+        if m == K - 2:
+            la_h, la_l = wh[0], wl[0]
+            lb_h, lb_l = wh[1], wl[1]
+    eh, el = dd_sub(wh[0], wl[0], la_h, la_l)
+    fh, fl = dd_sub(wh[0], wl[0], lb_h, lb_l)
+    return wh[0], wl[0], max(abs(eh + el), abs(fh + fl))
+
+
+@_jit
+def _levin_range_dd(sh, sl, s2h, s2l, nodes, off, lo, hi):
+    """:func:`_levin_range_f` with the values in double-double (weights in float64: the same
+    weights in numerator and denominator keep the result exact for an exact model)."""
+    rh, rl = sh[hi - 1], sl[hi - 1]
+    nh, nl = 0.0, 0.0
+    dh, dl = 0.0, 0.0
+    for j in range(lo, hi):
+        nj = float(nodes[j] + off)
+        th, tl = dd_sub(s2h[j], s2l[j], sh[j], sl[j])
+        om = nj * (th + tl)
+        if om == 0.0:
+            return np.nan, 0.0
+        w = 1.0
+        hj = 1.0 / nj
+        for i in range(lo, hi):
+            if i != j:
+                w *= hj - 1.0 / float(nodes[i] + off)
+        c = 1.0 / (w * om)
+        uh, ul = dd_sub(sh[j], sl[j], rh, rl)
+        uh, ul = dd_mul_d(uh, ul, c)
+        nh, nl = dd_add(nh, nl, uh, ul)
+        dh, dl = dd_add_d(dh, dl, c)
+    if dh == 0.0:
+        return np.nan, 0.0
+    qh, ql = dd_div(nh, nl, dh, dl)
+    return dd_add(rh, rl, qh, ql)
+
+
+@_jit
+def _levin_dd(sh, sl, s2h, s2l, nodes, off):
+    K = sh.shape[0]
+    th, tl = _levin_range_dd(sh, sl, s2h, s2l, nodes, off, 0, K)
+    ah, al = _levin_range_dd(sh, sl, s2h, s2l, nodes, off, 1, K)
+    bh, bl = _levin_range_dd(sh, sl, s2h, s2l, nodes, off, 0, K - 1)
+    eh, el = dd_sub(th, tl, ah, al)
+    fh, fl = dd_sub(th, tl, bh, bl)
+    return th, tl, max(abs(eh + el), abs(fh + fl))
+
+
+@_jit
+def _slow_one_dd(a, b, nodes, half_ok, eh_, el_, oh_, ol_, e2h, e2l, o2h, o2l):
+    K = nodes.shape[0]
+    last = nodes[K - 1] + 3
+    na = _exact_limit(a)
+    nb = _exact_limit(b)
+    ph, pl = dd_from_int(a[a.shape[0] - 1])
+    qh, ql = 1.0, 0.0
+    p1h, p1l = 1.0, 0.0
+    q1h, q1l = 0.0, 0.0
+    k = 0
+    for n in range(1, last + 1):
+        x = float(n)
+        if n <= na:
+            ah, al = _horner_f(a, x), 0.0
+        else:
+            ah, al = _horner_dd(a, x)
+        if n <= nb:
+            bh, bl = _horner_f(b, x), 0.0
+        else:
+            bh, bl = _horner_dd(b, x)
+        if bh == 0.0:
+            return np.nan, 0.0, np.inf, SLOW_REJECTED
+        th, tl = dd_mul(ah, al, ph, pl)
+        uh, ul = dd_mul(bh, bl, p1h, p1l)
+        p1h, p1l = ph, pl
+        ph, pl = dd_add(th, tl, uh, ul)
+        th, tl = dd_mul(ah, al, qh, ql)
+        uh, ul = dd_mul(bh, bl, q1h, q1l)
+        q1h, q1l = qh, ql
+        qh, ql = dd_add(th, tl, uh, ul)
+        mx = max(max(abs(ph), abs(qh)), max(abs(p1h), abs(q1h)))
+        if mx > _BIG or (mx < _SMALL and mx > 0.0):
+            s = _DOWN if mx > _BIG else _UP
+            ph, pl = dd_scale(ph, pl, s)
+            qh, ql = dd_scale(qh, ql, s)
+            p1h, p1l = dd_scale(p1h, p1l, s)
+            q1h, q1l = dd_scale(q1h, q1l, s)
+        if k < K and (n == nodes[k] + 1 or n == nodes[k] + 3):
+            if qh == 0.0 or q1h == 0.0:
+                return np.nan, 0.0, np.inf, SLOW_REJECTED
+            if n == nodes[k] + 1:
+                eh_[k], el_[k] = dd_div(p1h, p1l, q1h, q1l)
+                oh_[k], ol_[k] = dd_div(ph, pl, qh, ql)
+            else:
+                e2h[k], e2l[k] = dd_div(p1h, p1l, q1h, q1l)
+                o2h[k], o2l[k] = dd_div(ph, pl, qh, ql)
+                k += 1
+    bh_, bl_, be = np.nan, 0.0, np.inf
+    for variant in range(3):
+        if variant == 1 and not half_ok:
+            continue
+        if variant < 2:
+            vh, vl, ee = _neville_dd(eh_, el_, nodes, 0, variant)
+            wh, wl, eo = _neville_dd(oh_, ol_, nodes, 1, variant)
+        else:
+            vh, vl, ee = _levin_dd(eh_, el_, e2h, e2l, nodes, 0)
+            wh, wl, eo = _levin_dd(oh_, ol_, o2h, o2l, nodes, 1)
+        dh, dl = dd_sub(vh, vl, wh, wl)
+        e = max(max(ee, eo), abs(dh + dl))
+        if e < be:
+            bh_, bl_, be = vh, vl, e
+    if not (np.isfinite(bh_) and np.isfinite(be)):
+        return bh_, bl_, np.inf, SLOW_REJECTED
+    be = max(be, 1e-31 * abs(bh_) * float(last))
+    return bh_, bl_, be, EXTRAPOLATED
+
+
+@_jit
+def _slow_all_dd(A, B, nodes, half_ok, hi, lo, errs, status):
+    K = nodes.shape[0]
+    eh = np.empty(K)
+    el = np.empty(K)
+    oh = np.empty(K)
+    ol = np.empty(K)
+    e2h = np.empty(K)
+    e2l = np.empty(K)
+    o2h = np.empty(K)
+    o2l = np.empty(K)
+    for i in range(A.shape[0]):
+        hi[i], lo[i], errs[i], status[i] = _slow_one_dd(A[i], B[i], nodes, half_ok, eh, el,
+                                                        oh, ol, e2h, e2l, o2h, o2l)
+
+
+def eval_pcf_dd_slow(A, B, depth: int = 8192, levels: int = 9, half: bool = True):
+    """:func:`eval_pcf_f64_slow` in double-double arithmetic (the refinement of slow hits).
+
+    Returns ``(hi, lo, err, status)``: status :data:`EXTRAPOLATED` with ``err`` the error
+    estimate (never below the rounding of the convergents), or :data:`SLOW_REJECTED` when a
+    denominator vanishes, ``b(n) = 0`` or the result is not finite. The caller compares ``err``
+    with what it needs.
+
+    >>> hi, lo, err, st = eval_pcf_dd_slow([[3]], [[1, 1, 0]])
+    >>> import mpmath
+    >>> with mpmath.workdps(40):
+    ...     x = mpmath.mpf(hi[0]) + lo[0]
+    ...     bool(abs(x - 2 / (10 - 3 * mpmath.pi)) < 1e-20), bool(err[0] < 1e-16)
+    (True, True)
+    """
+    A, B, depth = _prepare(A, B, depth)
+    nodes = slow_nodes(depth, levels)
+    n = A.shape[0]
+    hi = np.empty(n)
+    lo = np.empty(n)
+    errs = np.empty(n)
+    status = np.empty(n, dtype=np.int8)
+    if n:
+        _slow_all_dd(A, B, nodes, bool(half), hi, lo, errs, status)
     return hi, lo, errs, status
