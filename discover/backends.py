@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing as mp
+import os
 import traceback
 from typing import Iterator
 
@@ -194,6 +195,19 @@ def _unit_key(unit) -> str:
     return f"{_unit_name(unit)}-{unit.round}-{unit.index}"
 
 
+
+def _connect_timeout() -> float:
+    """Seconds to wait for a Dask scheduler: ``DISCOVER_DASK_TIMEOUT`` (default 20)."""
+    raw = os.environ.get("DISCOVER_DASK_TIMEOUT", "20").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise DiscoverError(f"DISCOVER_DASK_TIMEOUT={raw!r} is not a number of seconds in "
+                            f"(0, 3600]; set it to, for example, 20")
+    return value
+
 class DaskBackend:
     """Run shards on a ``distributed`` cluster given by its scheduler address."""
 
@@ -208,10 +222,12 @@ class DaskBackend:
         self.distributed = distributed
         self.search = search
         self.meta = meta
+        timeout = _connect_timeout()
         try:
-            self.client = distributed.Client(scheduler, timeout=20)
+            self.client = distributed.Client(scheduler, timeout=timeout)
         except (OSError, TimeoutError) as err:
-            raise DiscoverError(f"cannot reach the Dask scheduler at {scheduler} ({err}); start "
+            raise DiscoverError(f"cannot reach the Dask scheduler at {scheduler} within {timeout:g} s "
+                                f"({err}); start "
                                 f"one with `dask scheduler` and workers with `dask worker "
                                 f"{scheduler}`") from err
 

@@ -89,7 +89,15 @@ def test_dask_results_equal_local_results_even_when_a_worker_dies(cluster, tmp_p
         [d.expression for d in sorted(local.discoveries, key=lambda d: d.key)]
 
 
-def test_unreachable_scheduler_says_how_to_start_one(tmp_path, plugins):
-    with pytest.raises(discover.DiscoverError, match="dask scheduler"):
+def test_unreachable_scheduler_says_how_to_start_one(tmp_path, plugins, monkeypatch):
+    monkeypatch.setenv("DISCOVER_DASK_TIMEOUT", "3")
+    with pytest.raises(discover.DiscoverError, match="Dask scheduler at .* within 3 s.*start one with `dask scheduler`"):
+        discover.run(SEARCH, store=tmp_path / "s.sqlite",
+                     scheduler=f"tcp://127.0.0.1:{_free_port()}", plugins=plugins)
+
+
+def test_a_bad_dask_timeout_is_named(tmp_path, plugins, monkeypatch):
+    monkeypatch.setenv("DISCOVER_DASK_TIMEOUT", "soon")
+    with pytest.raises(discover.DiscoverError, match="DISCOVER_DASK_TIMEOUT='soon'"):
         discover.run(SEARCH, store=tmp_path / "s.sqlite",
                      scheduler=f"tcp://127.0.0.1:{_free_port()}", plugins=plugins)
