@@ -151,6 +151,99 @@ def seeds(target: Target, a, b, max_ops) -> list[Program]:
                 p = bl.program(family=f"symrational{e}/{o}")
                 _init_symmetric(p, target, mid, b - a)
                 out.append(p)
+    if np.all(fx > 0) and not zeros:
+        out += cf_seeds(target, a, b, max_ops)
+    return out
+
+
+def _pade_cf(target: Target, x0: float, n: int, squarings: int):
+    """The Stieltjes continued fraction ``alpha + beta/(x + h1 + k1/(x + h2 + ... ))`` of the
+    [n/n] Pade approximant at ``x0`` of ``f^(1/2^squarings)``: ``(alpha, beta, [h], [k])``, or
+    None where it does not exist."""
+    with mpmath.workdps(40):
+        try:
+            root = mpmath.mpf(2) ** -squarings
+            tay = mpmath.taylor(lambda t: target.mp(t) ** root, mpmath.mpf(x0), 2 * n)
+            P, Q = mpmath.pade(tay, n, n)
+        except Exception:
+            return None
+    # polynomials in x (highest power first) from polynomials in (x - x0)
+    shift = np.poly1d([1.0, -x0])
+    N = sum((float(c) * shift ** k for k, c in enumerate(P)), np.poly1d([0.0]))
+    D = sum((float(c) * shift ** k for k, c in enumerate(Q)), np.poly1d([0.0]))
+    if D.order < n or D.coeffs[0] == 0:
+        return None
+    alpha, r = np.polydiv(N.coeffs, D.coeffs)
+    alpha = float(alpha[-1])
+    num, den = np.poly1d(D.coeffs), np.poly1d(r)
+    a_s, b_s = [], []
+    for _ in range(n):
+        if den.order < 0 or not np.any(den.coeffs):
+            return None
+        q, rem = np.polydiv(num.coeffs, den.coeffs)
+        q = np.concatenate([np.zeros(2 - len(q)), q]) if len(q) < 2 else q[-2:]
+        if q[0] == 0:
+            return None
+        a_s.append(float(q[0]))
+        b_s.append(float(q[1]))
+        num, den = den, np.poly1d(rem)
+    h = [b / a for a, b in zip(a_s, b_s)]
+    k = [1.0 / (a_s[j] * a_s[j + 1]) for j in range(n - 1)]
+    return alpha, 1.0 / a_s[0], h, k
+
+
+def cf_program(alpha, beta, h, k, *, squarings=0, centre=None) -> Program:
+    """``(alpha + beta/(x + h1 + k1/(x + h2 + ... + k_{n-1}/(x + h_n))))^(2^squarings)`` as a
+    program. With ``centre`` the two innermost levels become ``t + k/t``, ``t = x - centre``
+    (one op fewer, and none for ``t`` when the centre is 0): a removable singularity at the
+    centre, evaluated with IEEE division, as in the published programs."""
+    n = len(h)
+    bl = Builder()
+    if centre is not None and n >= 2:
+        t = 0 if centre == 0 else bl.emit(4, 0, c=-centre)
+        v = bl.emit(7, t, c=k[n - 2])
+        v = bl.emit(0, t, v)
+        top = n - 3
+    else:
+        v = bl.emit(4, 0, c=h[n - 1])
+        top = n - 2
+    for j in range(top, -1, -1):
+        v = bl.emit(7, v, c=k[j])
+        v = bl.emit(0, 0, v)
+        v = bl.emit(4, v, c=h[j])
+    v = bl.emit(7, v, c=beta)
+    v = bl.emit(4, v, c=alpha)
+    for _ in range(squarings):
+        v = bl.emit(2, v, v)
+    kind = "cf" if centre is None else ("cfz" if centre == 0 else "cfm")
+    return bl.program(family=f"{kind}{n}sq{squarings}")
+
+
+def cf_seeds(target: Target, a, b, max_ops) -> list[Program]:
+    """Continued fractions of depth n (the [n/n] Pade approximant of ``f^(1/2^s)``) followed
+    by ``s`` squarings, in three forms: general, with the singular inner level at the centre
+    of the interval, and at 0 (the structure of the published 10-op 2^x program: a continued
+    fraction of 2^(x/8) with ``c/(x + c/x)`` inside, then three squarings)."""
+    mid = (a + b) / 2
+    out = []
+    for n in range(1, 5):
+        for sq in range(0, 5):
+            for centre in (None, "mid", "zero"):
+                if centre is not None and n < 2:
+                    continue
+                x0 = mid if centre != "zero" else (0.0 if a <= 0 <= b else a)
+                cf = _pade_cf(target, x0, n, sq)
+                if cf is None:
+                    continue
+                c = None if centre is None else (mid if centre == "mid" else 0.0)
+                if c is not None and c != 0 and centre == "zero":
+                    continue
+                try:
+                    p = cf_program(*cf, squarings=sq, centre=c)
+                except (IndexError, ValueError):
+                    continue
+                if p.ops <= max_ops and p.valid_structure():
+                    out.append(p)
     return out
 
 
