@@ -69,7 +69,7 @@ def _grids(ctx, function: str, a: float, b: float):
     memo = ctx.cache if ctx is not None else {}
     key = ("evolve-grids", function, a, b)
     if key not in memo:
-        memo[key] = make_grids(TARGETS[function], a, b)
+        memo[key] = make_grids(get_target(function, a, b), a, b)
     return memo[key]
 
 
@@ -84,7 +84,7 @@ class ProgramGenerator(Generator):
     candidate_type = ProgramCandidate
     search_fields = (
         Field("function", "str", REQUIRED, "the function to approximate: "
-              + ", ".join(sorted(TARGETS))),
+              + ", ".join(sorted(TARGETS)) + ", or an expression in x such as \"1/sqrt(x)\""),
         Field("interval", "list[float]", REQUIRED, "the interval [A, B] (A < B)", min_items=2,
               max_items=2),
         Field("max_ops", "int", 10, "most operations per program", min=2, max=64),
@@ -126,7 +126,7 @@ class ProgramGenerator(Generator):
             get_target(params["function"], a, b)
         except EvolveError as err:
             text = str(err)
-            if text.startswith("unknown function"):
+            if text.startswith("function "):
                 raise SearchFileError("generator.function", text,
                                       "use one of the names listed") from None
             raise SearchFileError("generator.interval", text,
@@ -151,7 +151,7 @@ class ProgramGenerator(Generator):
         from .search import seeds
 
         a, b = params["interval"]
-        progs = seeds(TARGETS[params["function"]], a, b, params["max_ops"])
+        progs = seeds(get_target(params["function"], a, b), a, b, params["max_ops"])
         # the costly seeds first, dealt round-robin so that every island gets a fair share
         progs.sort(key=lambda p: -len(p.op))
         return {"phase": "seed", "round_seconds": None, "rounds_total": None,
@@ -188,7 +188,9 @@ class ProgramGenerator(Generator):
         if spec["phase"] == "seed":
             out = []
             for d, meta in spec["programs"]:
-                q, err = fitter.fit_seed(Program.from_dict(d))
+                p = Program.from_dict(d)
+                p.meta = dict(meta)
+                q, err = fitter.fit_seed(p)
                 out.append([q.to_dict(), meta, err if math.isfinite(err) else None])
             return {"phase": "seed", "fitted": out, "seconds": time.time() - t0}
         island = Island.from_state(spec["state"], params["max_ops"], g)

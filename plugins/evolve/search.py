@@ -29,8 +29,8 @@ import numpy as np
 
 from discover.hashing import vector_keys
 
-from .fit import fit_constants, max_rel_error
-from .functions import Target, reference
+from .fit import fit_constants, fit_multistart, max_rel_error, polish_extended
+from .functions import Target, dd_reference, get_target, reference
 from .program import BINARY, CONST, Builder, Program, eval_population
 
 __all__ = ["seeds", "mutate", "Island", "Fitter", "evolve_island", "pareto_front", "baselines",
@@ -296,7 +296,65 @@ def _shift_refs(p: Program, start: int, delta: int):
                 lst[i] = v + delta
 
 
+def _prepend(q: Program, o: int, c: float) -> Program:
+    """``q`` with a new first instruction ``v = x (o) c`` that every read of x now reads."""
+    _shift_refs(q, 1, 1)
+    for lst in (q.a, q.b, q.d):
+        for i, v in enumerate(lst):
+            if v == 0:
+                lst[i] = 1
+    q.op.insert(0, o)
+    q.a.insert(0, 0)
+    q.b.insert(0, 0)
+    q.d.insert(0, 0)
+    q.c.insert(0, float(c))
+    return q
+
+
+def structural_move(p: Program, rng) -> tuple[Program, str]:
+    """A move a numerical analyst would try (the child is refitted afterwards):
+
+    - ``square``: ``p(x/2)^2`` (exact for 2^x and e^x: f(x) = f(x/2)^2; its kin elsewhere);
+    - ``cf extend``: one read of ``x`` becomes ``x + c/x`` (a continued fraction one level
+      deeper, with a removable singularity at 0 evaluated with IEEE division);
+    - ``centre``: every read of ``x`` reads ``x - c`` instead (c the interval's middle
+      once fitted; seeds start it at 0.5)."""
+    q = p.copy()
+    kind = rng.choice(["square", "cf extend", "centre"])
+    if kind == "square":
+        q = _prepend(q, 5, 0.5)
+        n = len(q.op)
+        q.op.append(2)
+        q.a.append(n)
+        q.b.append(n)
+        q.d.append(0)
+        q.c.append(0.0)
+    elif kind == "cf extend":
+        reads = [(i, f) for i in range(len(q.op)) for f in ("a", "b")
+                 if getattr(q, f)[i] == 0 and (f == "a" or q.op[i] in BINARY)]
+        if not reads:
+            return q, "cf extend"
+        i, f = reads[int(rng.integers(0, len(reads)))]
+        # insert t1 = c/x, t2 = x + t1 before instruction i; instruction i reads t2
+        _shift_refs(q, i + 1, 2)
+        q.op[i:i] = [7, 0]
+        q.a[i:i] = [0, 0]
+        q.b[i:i] = [0, i + 1]
+        q.d[i:i] = [0, 0]
+        q.c[i:i] = [float(rng.choice([1.0, -1.0])) * 10 ** rng.uniform(-3, 1), 0.0]
+        getattr(q, f)[i + 2] = i + 2
+    else:
+        q = _prepend(q, 4, -0.5)
+    return q, kind
+
+
 def mutate(p: Program, rng, optional=False) -> tuple[Program, list[str]]:
+    if rng.random() < 0.08:
+        q, name = structural_move(p, rng)
+        meta = dict(p.meta)
+        q = q.pruned()
+        q.meta = meta
+        return q, [name]
     q = p.copy()
     names = []
     for _ in range(1 + int(rng.random() < 0.35)):
@@ -529,6 +587,7 @@ class Fitter:
         self.hashes, self.function, self.a, self.b, self.g = hashes, function, a, b, grids
         self.cache = cache and hashes is not None
         self.memo: dict = {}
+        self.target = get_target(function, a, b)
 
     def _key(self, tag: str, prog: Program, fkey: int) -> str:
         return (f"{self.function}|{self.a!r}|{self.b!r}|{tag}|{fkey:x}|{prog.ops}|"
@@ -559,8 +618,21 @@ class Fitter:
         if out is not None:
             q, _, err = self._load(out)
             return q, err
-        q, fit_err = fit_constants(prog, g.fxs, g.ffx, lawson_rounds=6)
-        err = max_rel_error(q, g.cxs, g.cfx)
+        if prog.meta.get("family", "").startswith("cf"):
+            # continued fractions (+ squarings): a multimodal error surface, so random
+            # multi-start, then a minimax polish in extended precision
+            q, err = fit_multistart(prog, g.fxs, g.ffx, starts=8, check=(g.cxs, g.cfx))
+            fit_err = err
+            if math.isfinite(err) and err < 1e-9:
+                hi, lo = dd_reference(self.target, g.fxs)
+                q2, _ = polish_extended(q, g.fxs, hi, lo)
+                e2 = max_rel_error(q2, g.cxs, g.cfx)
+                if e2 < err:
+                    q, err, fit_err = q2, e2, e2
+        else:
+            q, fit_err = fit_constants(prog, g.fxs, g.ffx, lawson_rounds=6)
+            err = max_rel_error(q, g.cxs, g.cfx)
+        q.meta = dict(prog.meta)
         self._put(key, q, fit_err, err)
         return q, err
 

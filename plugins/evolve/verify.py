@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .functions import Target, dd_reference
+from .functions import EvolveError, Target, dd_reference
 from .program import Program, eval_extended, eval_population
 
-__all__ = ["dense_grid", "measure", "prove_bound"]
+__all__ = ["dense_grid", "measure", "prove_bound", "rational_form", "float32_points",
+           "float32_exhaustive"]
 
 
 def dense_grid(a: float, b: float, n: int = 100_001, cluster: int = 2_000) -> np.ndarray:
@@ -424,3 +425,66 @@ def prove_bound(prog: Program, target: Target, a: float, b: float, pieces: int =
         return {"bound": None, "bound_exact": None, "reason": str(err)}
     finally:
         flint.ctx.prec = old
+
+
+# -- float32 -----------------------------------------------------------------------------
+_NUMPY_REF = {"exp": np.exp, "exp2": np.exp2, "expm1": np.expm1, "log": np.log,
+              "log2": np.log2, "log1p": np.log1p, "sin": np.sin, "cos": np.cos, "tan": np.tan,
+              "atan": np.arctan, "asin": np.arcsin, "sinh": np.sinh, "cosh": np.cosh,
+              "tanh": np.tanh, "sqrt": np.sqrt, "cbrt": np.cbrt}
+
+
+def float32_points(a: float, b: float) -> np.ndarray:
+    """Every float32 in [a, b], increasing (as float32)."""
+    lo = np.float32(a)
+    if float(lo) < a:
+        lo = np.nextafter(lo, np.float32(np.inf))
+    hi = np.float32(b)
+    if float(hi) > b:
+        hi = np.nextafter(hi, np.float32(-np.inf))
+
+    def key(v):   # float32 -> monotone integer
+        i = int(np.array(v, np.float32).view(np.int32))
+        return i if i >= 0 else -(i & 0x7FFFFFFF)
+
+    k0, k1 = key(lo), key(hi)
+    ks = np.arange(k0, k1 + 1, dtype=np.int64)
+    bits = np.where(ks >= 0, ks, (-ks) | 0x80000000).astype(np.uint32)
+    return np.unique(bits.view(np.float32))
+
+
+def float32_exhaustive(prog: Program, target: Target, a: float, b: float, *,
+                       chunk: int = 1 << 22, max_points: int = 1 << 31) -> dict:
+    """The program evaluated in float32 at *every* float32 in [a, b] against a reference
+    (float64 libm for the corpus functions, error < 2^-28 float32 ULP; mpmath otherwise, up to
+    2*10^5 points): ``max_ulp`` (in units of the float32 spacing at the true value),
+    ``worst_x``, ``points``, ``below_1ulp``."""
+    xs = float32_points(a, b)
+    if xs.size > max_points:
+        raise EvolveError(f"--float32: {xs.size} float32 values in [{a}, {b}] exceed "
+                          f"{max_points}; choose a smaller interval")
+    npref = _NUMPY_REF.get(target.name)
+    if npref is None and xs.size > 200_000:
+        raise EvolveError(f"--float32: {target.name!r} has no float64 reference for an "
+                          f"exhaustive check over {xs.size} floats (at most 200000 with "
+                          f"mpmath); choose a smaller interval or a corpus function")
+    worst, worst_x = 0.0, None
+    for s in range(0, xs.size, chunk):
+        x32 = xs[s:s + chunk]
+        v32, st = eval_population([prog], x32, dtype=np.float32)
+        if st[0] != 0:
+            return {"points": int(xs.size), "max_ulp": None, "below_1ulp": False,
+                    "reason": "not finite in float32"}
+        x64 = x32.astype(np.float64)
+        if npref is not None:
+            ref = npref(x64)
+        else:
+            ref, _ = dd_reference(target, x64, 30)
+        ulp = np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
+        # at a power of two the float32 spacing below the value is half the one above
+        e = np.abs(v32[0].astype(np.float64) - ref) / ulp
+        i = int(np.argmax(e))
+        if e[i] > worst:
+            worst, worst_x = float(e[i]), float(x64[i])
+    return {"points": int(xs.size), "max_ulp": worst, "worst_x": worst_x,
+            "below_1ulp": worst < 1.0}
