@@ -114,7 +114,7 @@ def build_search(args) -> dict:
         gen["cache"] = False
     if args.optional_ops:
         gen["optional_ops"] = True
-    if gen.get("max_ops") is not None and gen["max_ops"] < 2:
+    if isinstance(gen.get("max_ops"), int) and gen["max_ops"] < 2:
         raise EvolveError(f"--max-ops {gen['max_ops']}: the budget is below the minimum of 2 "
                           f"operations (fix: --max-ops 2 or more)")
     if not gen.get("function"):

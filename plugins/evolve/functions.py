@@ -233,6 +233,10 @@ def expression_target(text: str) -> Target:
         raise EvolveError(f"function {text!r}: not a corpus name ({', '.join(sorted(TARGETS))})"
                           f" and not a valid expression in x: {err}") from None
     other = sorted(expr.names() - {"x", "pi", "E"})
+    if expr.op == "name" and other:
+        raise EvolveError(f"unknown function {text!r}; valid choices: "
+                          f"{', '.join(sorted(TARGETS))}, or an expression in x such as "
+                          f"\"1/sqrt(x)\"")
     if other:
         raise EvolveError(f"function {text!r}: the expression must be a function of x alone, "
                           f"it uses {', '.join(other)} (fix: write it in terms of x, with "

@@ -126,7 +126,7 @@ class ProgramGenerator(Generator):
             get_target(params["function"], a, b)
         except EvolveError as err:
             text = str(err)
-            if text.startswith("function "):
+            if text.startswith(("function ", "unknown function")):
                 raise SearchFileError("generator.function", text,
                                       "use one of the names listed") from None
             raise SearchFileError("generator.interval", text,

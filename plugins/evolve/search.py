@@ -349,7 +349,7 @@ def structural_move(p: Program, rng) -> tuple[Program, str]:
 
 
 def mutate(p: Program, rng, optional=False) -> tuple[Program, list[str]]:
-    if rng.random() < 0.08:
+    if p.ops >= 6 and rng.random() < 0.08:      # structures worth squaring or deepening
         q, name = structural_move(p, rng)
         meta = dict(p.meta)
         q = q.pruned()
