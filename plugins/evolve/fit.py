@@ -271,7 +271,7 @@ def polish_extended(prog: Program, xs: np.ndarray, hi: np.ndarray, lo: np.ndarra
 
             try:
                 c = least_squares(fun, c, jac=jac, method="trf", x_scale="jac", max_nfev=20,
-                                  xtol=1e-16, ftol=1e-16, gtol=1e-16).x
+                                  xtol=1e-15, ftol=1e-15, gtol=1e-15).x
             except Exception:
                 break
             r, _ = _ext_residuals(prog, idx, c, xs, ref)

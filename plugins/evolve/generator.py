@@ -101,6 +101,8 @@ class ProgramGenerator(Generator):
         Field("migrate_every", "int", 3, "copy each island's best programs to the others every "
               "N rounds (0: never)", min=0),
         Field("optional_ops", "bool", False, "allow fma, sqrt and power-of-two scaling"),
+        Field("structures", "bool", True, "continued-fraction + squaring seeds (multi-start "
+              "fitted) and the structural moves (square, extend a continued fraction, centre)"),
         Field("cache", "bool", True, "reuse fits through the functional hash table"),
         Field("dense_points", "int", 100_001, "points of the final dense re-measurement",
               min=1001),
@@ -151,7 +153,8 @@ class ProgramGenerator(Generator):
         from .search import seeds
 
         a, b = params["interval"]
-        progs = seeds(get_target(params["function"], a, b), a, b, params["max_ops"])
+        progs = seeds(get_target(params["function"], a, b), a, b, params["max_ops"],
+                      cf=params.get("structures", True))
         # the costly seeds first, dealt round-robin so that every island gets a fair share
         progs.sort(key=lambda p: -len(p.op))
         return {"phase": "seed", "round_seconds": None, "rounds_total": None,
@@ -198,7 +201,9 @@ class ProgramGenerator(Generator):
         gens = spec.get("generations")
         deadline = None if gens else t0 + float(spec["seconds"])
         stats = evolve_island(island, fitter, rng, generations=gens, deadline=deadline,
-                              optional=params["optional_ops"], clock=spec.get("clock", 0.0))
+                              optional=params["optional_ops"],
+                              structural=params.get("structures", True),
+                              clock=spec.get("clock", 0.0))
         return {"phase": "evolve", "island": island.to_state(), "lineage": island.lineage,
                 "history": island.history, "stats": stats, "seconds": time.time() - t0}
 
@@ -296,12 +301,37 @@ class ProgramGenerator(Generator):
         a, b = params["interval"]
         out = []
         for e in pareto_front(entries):
+            program, err = e.prog["program"], e.err
+            if err < 1e-9:
+                program, err = self._polish(params, program, err)
             out.append(ProgramCandidate(
                 function=params["function"], interval=(float(a), float(b)),
-                program=e.prog["program"], family=e.prog.get("family", ""), fit_error=e.err,
+                program=program, family=e.prog.get("family", ""), fit_error=err,
                 evolved_id=e.id, lineage=list(reversed(lineage_of(e.id, state["lineage"]))),
                 dense_points=params.get("dense_points", 100_001)))
         return out
+
+    @staticmethod
+    def _polish(params, program: dict, err: float) -> tuple[dict, float]:
+        """A front program's constants polished below float64 noise: a minimax pass with the
+        program in extended precision, then a search over the constants rounded to float64
+        (a few ULPs each) on the program as evaluated in float64; kept only if its float64
+        error on the check grid goes down. Deterministic."""
+        from .fit import max_rel_error, polish_extended, polish_rounded
+        from .functions import dd_reference
+
+        a, b = params["interval"]
+        target = get_target(params["function"], a, b)
+        g = _grids(None, params["function"], a, b)
+        prog = Program.from_dict(program)
+        hi, lo = dd_reference(target, g.fxs)
+        q, _ = polish_extended(prog, g.fxs, hi, lo)
+        chi, clo = dd_reference(target, g.cxs)
+        q, _ = polish_rounded(q, g.cxs, chi, clo)
+        e = max_rel_error(q, g.cxs, g.cfx)
+        if e < err:
+            return q.to_dict(), e
+        return program, err
 
     # -- tier 3 -------------------------------------------------------------------------
     def verify(self, candidate, claimed, digits) -> Verdict:

@@ -77,7 +77,7 @@ def _poly_fit(xs, fx, deg, zero=False, var=None):
     return ([0.0] if zero else []) + list(c)
 
 
-def seeds(target: Target, a, b, max_ops) -> list[Program]:
+def seeds(target: Target, a, b, max_ops, cf: bool = True) -> list[Program]:
     xs, fx = _nonzero(fit_grid(a, b), reference(target, fit_grid(a, b)))
     zeros = _zero_at(target, a, b)
     zero0 = 0.0 in zeros
@@ -151,26 +151,14 @@ def seeds(target: Target, a, b, max_ops) -> list[Program]:
                 p = bl.program(family=f"symrational{e}/{o}")
                 _init_symmetric(p, target, mid, b - a)
                 out.append(p)
-    if np.all(fx > 0) and not zeros:
+    if cf and np.all(fx > 0) and not zeros:
         out += cf_seeds(target, a, b, max_ops)
     return out
 
 
-def _pade_cf(target: Target, x0: float, n: int, squarings: int):
-    """The Stieltjes continued fraction ``alpha + beta/(x + h1 + k1/(x + h2 + ... ))`` of the
-    [n/n] Pade approximant at ``x0`` of ``f^(1/2^squarings)``: ``(alpha, beta, [h], [k])``, or
-    None where it does not exist."""
-    with mpmath.workdps(40):
-        try:
-            root = mpmath.mpf(2) ** -squarings
-            tay = mpmath.taylor(lambda t: target.mp(t) ** root, mpmath.mpf(x0), 2 * n)
-            P, Q = mpmath.pade(tay, n, n)
-        except Exception:
-            return None
-    # polynomials in x (highest power first) from polynomials in (x - x0)
-    shift = np.poly1d([1.0, -x0])
-    N = sum((float(c) * shift ** k for k, c in enumerate(P)), np.poly1d([0.0]))
-    D = sum((float(c) * shift ** k for k, c in enumerate(Q)), np.poly1d([0.0]))
+def _cf_of(N: np.poly1d, D: np.poly1d, n: int):
+    """``(alpha, beta, [h], [k])`` of ``N/D = alpha + beta/(x + h1 + k1/(x + h2 + ...))`` (a
+    Stieltjes continued fraction, by repeated polynomial division), or None."""
     if D.order < n or D.coeffs[0] == 0:
         return None
     alpha, r = np.polydiv(N.coeffs, D.coeffs)
@@ -189,7 +177,68 @@ def _pade_cf(target: Target, x0: float, n: int, squarings: int):
         num, den = den, np.poly1d(rem)
     h = [b / a for a, b in zip(a_s, b_s)]
     k = [1.0 / (a_s[j] * a_s[j + 1]) for j in range(n - 1)]
+    if not all(map(math.isfinite, [alpha, 1.0 / a_s[0]] + h + k)):
+        return None
     return alpha, 1.0 / a_s[0], h, k
+
+
+def _pade_cf(target: Target, x0: float, n: int, squarings: int):
+    """The continued fraction (:func:`_cf_of`) of the [n/n] Pade approximant at ``x0`` of
+    ``f^(1/2^squarings)``, or None where it does not exist."""
+    with mpmath.workdps(40):
+        try:
+            root = mpmath.mpf(2) ** -squarings
+            tay = mpmath.taylor(lambda t: target.mp(t) ** root, mpmath.mpf(x0), 2 * n)
+            P, Q = mpmath.pade(tay, n, n)
+        except Exception:
+            return None
+    shift = np.poly1d([1.0, -x0])
+    N = sum((float(c) * shift ** k for k, c in enumerate(P)), np.poly1d([0.0]))
+    D = sum((float(c) * shift ** k for k, c in enumerate(Q)), np.poly1d([0.0]))
+    return _cf_of(N, D, n)
+
+
+def minimax_rational(xs: np.ndarray, g: np.ndarray, n: int, iters: int = 60):
+    """A near-minimax [n/n] rational approximation of ``g`` (relative error) on ``xs``:
+    Loeb's linearisation ``P - g Q = 0`` (Q monic, divided by the previous Q) with Lawson
+    reweighting towards the minimax solution; polynomials in ``x - mid`` for conditioning.
+    Returns ``(N, D)`` as ``numpy.poly1d`` in x, or None."""
+    mid = (xs[0] + xs[-1]) / 2
+    half = max((xs[-1] - xs[0]) / 2, 1e-300)
+    u = (xs - mid) / half
+    qprev = np.ones_like(u)
+    w = np.ones_like(u)
+    best = None
+    for _ in range(iters):
+        cols = [u ** j / qprev for j in range(n + 1)] + [-g * u ** j / qprev for j in range(n)]
+        A = np.stack(cols, 1) / g[:, None]
+        rhs = u ** n / qprev
+        sw = np.sqrt(w)
+        try:
+            sol, *_ = np.linalg.lstsq(A * sw[:, None], rhs * sw, rcond=None)
+        except np.linalg.LinAlgError:
+            break
+        P = np.poly1d(sol[: n + 1][::-1])
+        Q = np.poly1d(np.concatenate([[1.0], sol[n + 1:][::-1]]))
+        qv = Q(u)
+        if np.any(qv == 0):
+            break
+        r = P(u) / qv / g - 1
+        e = float(np.max(np.abs(r)))
+        if not np.isfinite(e):
+            break
+        if best is None or e < best[0]:
+            best = (e, P, Q)
+        qprev = np.abs(qv) / np.max(np.abs(qv))
+        w = w * np.abs(r)
+        w = w / w.sum() + 1e-12
+    if best is None:
+        return None
+    _, P, Q = best
+    shift = np.poly1d([1.0 / half, -mid / half])
+    N = sum((c * shift ** j for j, c in enumerate(P.coeffs[::-1])), np.poly1d([0.0]))
+    D = sum((c * shift ** j for j, c in enumerate(Q.coeffs[::-1])), np.poly1d([0.0]))
+    return N, D
 
 
 def cf_program(alpha, beta, h, k, *, squarings=0, centre=None) -> Program:
@@ -220,30 +269,56 @@ def cf_program(alpha, beta, h, k, *, squarings=0, centre=None) -> Program:
 
 
 def cf_seeds(target: Target, a, b, max_ops) -> list[Program]:
-    """Continued fractions of depth n (the [n/n] Pade approximant of ``f^(1/2^s)``) followed
-    by ``s`` squarings, in three forms: general, with the singular inner level at the centre
-    of the interval, and at 0 (the structure of the published 10-op 2^x program: a continued
-    fraction of 2^(x/8) with ``c/(x + c/x)`` inside, then three squarings)."""
+    """Continued fractions of depth n (an [n/n] rational approximation of ``f^(1/2^s)``)
+    followed by ``s`` squarings, in three forms: general; with the two innermost levels
+    ``t + k/t``, ``t = x - c`` (a removable singularity at c, one op fewer); and with c = 0
+    (no op for t). Starting constants: the continued fraction of a near-minimax rational
+    (:func:`minimax_rational`), its two innermost shifts replaced by their mean (or 0); where
+    that fails, of the Pade approximant."""
     mid = (a + b) / 2
+    xs = fit_grid(a, b, 400)
+    fx = reference(target, xs)
     out = []
+    if not np.all(fx > 0):
+        return out
     for n in range(1, 5):
         for sq in range(0, 5):
-            for centre in (None, "mid", "zero"):
-                if centre is not None and n < 2:
-                    continue
-                x0 = mid if centre != "zero" else (0.0 if a <= 0 <= b else a)
-                cf = _pade_cf(target, x0, n, sq)
-                if cf is None:
-                    continue
-                c = None if centre is None else (mid if centre == "mid" else 0.0)
-                if c is not None and c != 0 and centre == "zero":
-                    continue
-                try:
-                    p = cf_program(*cf, squarings=sq, centre=c)
-                except (IndexError, ValueError):
-                    continue
-                if p.ops <= max_ops and p.valid_structure():
-                    out.append(p)
+            if 3 * n + sq - 2 > max_ops:
+                continue
+            g = fx ** (0.5 ** sq)
+            starts = []
+            rat = minimax_rational(xs, g, n)
+            if rat is not None:
+                starts.append(_cf_of(*rat, n))
+            starts.append(_pade_cf(target, mid, n, sq))
+            starts = [c for c in starts if c is not None]
+            centres = [None]
+            if n >= 2:
+                centres += ["mid"] + (["zero"] if a <= 0 <= b or True else [])
+            for centre in centres:
+                best = None
+                cands = list(starts)
+                if centre == "zero":
+                    cz = _pade_cf(target, 0.0, n, sq)
+                    cands = ([cz] if cz is not None else []) + cands
+                for al, be, hh, kk in cands:
+                    c = None
+                    if centre == "mid":
+                        c = -(hh[n - 2] + hh[n - 1]) / 2
+                    elif centre == "zero":
+                        c = 0.0
+                    try:
+                        p = cf_program(al, be, hh, kk, squarings=sq, centre=c)
+                    except (IndexError, ValueError):
+                        continue
+                    if p.ops > max_ops or not p.valid_structure():
+                        continue
+                    vals, st = eval_population([p], xs)
+                    e = float(np.max(np.abs(vals[0] / fx - 1))) if st[0] == 0 else math.inf
+                    if best is None or e < best[0]:
+                        best = (e, p)
+                if best is not None:
+                    out.append(best[1])
     return out
 
 
@@ -348,8 +423,8 @@ def structural_move(p: Program, rng) -> tuple[Program, str]:
     return q, kind
 
 
-def mutate(p: Program, rng, optional=False) -> tuple[Program, list[str]]:
-    if p.ops >= 6 and rng.random() < 0.08:      # structures worth squaring or deepening
+def mutate(p: Program, rng, optional=False, structural=True) -> tuple[Program, list[str]]:
+    if structural and p.ops >= 6 and rng.random() < 0.08:      # structures worth squaring or deepening
         q, name = structural_move(p, rng)
         meta = dict(p.meta)
         q = q.pruned()
@@ -678,6 +753,7 @@ class Fitter:
 
 def evolve_island(island: Island, fitter: Fitter, rng, *, generations: int | None = None,
                   deadline: float | None = None, optional: bool = False,
+                  structural: bool = True,
                   clock: float = 0.0, stats: dict | None = None) -> dict:
     """Run one island for ``generations`` children, or until ``deadline`` (``time.time()``).
 
@@ -701,7 +777,7 @@ def evolve_island(island: Island, fitter: Fitter, rng, *, generations: int | Non
         lv = int(rng.choice(levels))
         lst = island.archive[lv]
         parent = lst[min(int(rng.integers(0, len(lst))), int(rng.integers(0, len(lst))))]
-        child, muts = mutate(parent.prog, rng, optional)
+        child, muts = mutate(parent.prog, rng, optional, structural)
         stats["children"] += 1
         if not child.valid_structure() or child.ops > island.max_ops:
             stats["invalid"] += 1
@@ -755,7 +831,8 @@ def prune_lineage(lineage: dict, alive) -> dict:
 
 # -- baselines ---------------------------------------------------------------------------
 def baselines(target: Target, a, b, max_ops) -> list[dict]:
-    """Taylor, minimax polynomial and Pade programs built and measured by the tool itself."""
+    """Taylor, minimax polynomial, best rational and Pade programs built and measured by the
+    tool itself."""
     xs, fx = _nonzero(fit_grid(a, b), reference(target, fit_grid(a, b)))
     cxs, cfx = _nonzero(check_grid(a, b), reference(target, check_grid(a, b)))
     zero0 = 0.0 in _zero_at(target, a, b)
@@ -780,6 +857,14 @@ def baselines(target: Target, a, b, max_ops) -> list[dict]:
             q, _ = fit_constants(p, xs, fx)
             out.append({"method": "minimax", "degree": d, "ops": q.ops,
                         "max_rel_error": max_rel_error(q, cxs, cfx), "program": q})
+    # best rational P_m/Q_n at each op count (least squares, Lawson, minimax polish)
+    for p in seeds(target, a, b, max_ops):
+        fam = p.meta.get("family", "")
+        if not fam.startswith("rational"):
+            continue
+        q, _ = fit_constants(p, xs, fx)
+        out.append({"method": "rational", "degree": fam[len("rational"):], "ops": q.ops,
+                    "max_rel_error": max_rel_error(q, cxs, cfx), "program": q})
     for m in range(1, max_ops // 4 + 1):
         with mpmath.workdps(40):
             try:

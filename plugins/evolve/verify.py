@@ -380,6 +380,15 @@ def prove_bound(prog: Program, target: Target, a: float, b: float, pieces: int =
             fp = None
             if rb is not None and fmin > 0 and rb.is_finite():
                 fp = flint.arb((ub + rb / fmin).upper())
+                # near a singular point outside the piece the magnitudes vary a lot across
+                # it and the running-error bound overestimates: bisect while it is far above
+                # the same bound at the piece's middle
+                if depth < max_depth:
+                    m = (lo + hi) / 2
+                    rm = _rounding_bound(prog, m, flint)
+                    fm = abs(target.arb(m)).lower()
+                    if rm is not None and fm > 0 and rb / fmin > 2 * (rm / fm) + 2.0 ** -60:
+                        fp = None
             if fp is not None or depth >= max_depth:
                 return ub, fp
         if depth >= max_depth:
