@@ -24,7 +24,7 @@ import numpy as np
 
 from .program import Program, eval_extended, eval_population, eval_with_jacobian
 
-__all__ = ["fit_constants", "fit_multistart", "polish_extended", "polish_rounded",
+__all__ = ["fit_constants", "fit_multistart", "polish_extended", "polish_rounded", "polish_grid",
            "max_rel_error"]
 
 
@@ -285,7 +285,59 @@ def polish_extended(prog: Program, xs: np.ndarray, hi: np.ndarray, lo: np.ndarra
             if not np.isfinite(tot) or tot <= 0:
                 break
             w = w / tot + 1e-9 / xs.size
+    # a sequential linear-programming step towards the minimax (SLSQP on min t subject to
+    # |r_i| <= t), residuals in extended precision
+    from scipy.optimize import minimize
+
+    scale = np.maximum(np.abs(best_c), 1e-300)
+    for _ in range(3):
+        t0 = best
+        if not (np.isfinite(t0) and t0 > 0):
+            break
+        base = best_c.copy()
+
+        def cons(v, base=base, t0=t0):
+            rr, _ = _ext_residuals(prog, idx, base + scale * v[:-1], xs, ref)
+            if rr is None:
+                return np.full(2 * xs.size, -1.0)
+            return np.concatenate([v[-1] - rr / t0, v[-1] + rr / t0])
+
+        def cons_jac(v, base=base, t0=t0):
+            _, JJ = _ext_residuals(prog, idx, base + scale * v[:-1], xs, ref)
+            if JJ is None:
+                JJ = np.zeros((xs.size, len(idx)))
+            Js = JJ * scale / t0
+            one = np.ones((xs.size, 1))
+            return np.vstack([np.hstack([-Js, one]), np.hstack([Js, one])])
+
+        v0 = np.zeros(len(idx) + 1)
+        v0[-1] = 1.0
+        try:
+            with one_blas_thread(), warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                res = minimize(lambda v: v[-1], v0, jac=lambda v: np.eye(len(v))[-1],
+                               method="SLSQP",
+                               constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac}],
+                               options={"maxiter": 40, "ftol": 1e-12})
+        except Exception:
+            break
+        c = base + scale * res.x[:-1]
+        r, _ = _ext_residuals(prog, idx, c, xs, ref)
+        if r is None:
+            break
+        e = float(np.max(np.abs(r)))
+        if not e < best * 0.999:
+            break
+        best_c, best = c, e
     return _with(prog, idx, best_c), best
+
+
+def polish_grid(a: float, b: float, n: int = 1500) -> np.ndarray:
+    """Points for polishing constants at the 1e-16 level: Chebyshev points plus a uniform
+    grid (a minimax fitted on a coarse grid overshoots between its points)."""
+    k = np.arange(n)
+    cheb = (a + b) / 2 + (b - a) / 2 * np.cos(np.pi * k / (n - 1))
+    return np.unique(np.concatenate([cheb, np.linspace(a, b, n)]))
 
 
 def polish_rounded(prog: Program, xs: np.ndarray, hi: np.ndarray, lo: np.ndarray, *,

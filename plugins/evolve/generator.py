@@ -317,20 +317,23 @@ class ProgramGenerator(Generator):
         program in extended precision, then a search over the constants rounded to float64
         (a few ULPs each) on the program as evaluated in float64; kept only if its float64
         error on the check grid goes down. Deterministic."""
-        from .fit import max_rel_error, polish_extended, polish_rounded
+        from .fit import max_rel_error, polish_extended, polish_grid, polish_rounded
         from .functions import dd_reference
 
         a, b = params["interval"]
         target = get_target(params["function"], a, b)
-        g = _grids(None, params["function"], a, b)
+        xs = polish_grid(a, b)
+        hi, lo = dd_reference(target, xs)
+        keep = hi != 0
+        xs, hi, lo = xs[keep], hi[keep], lo[keep]
         prog = Program.from_dict(program)
-        hi, lo = dd_reference(target, g.fxs)
-        q, _ = polish_extended(prog, g.fxs, hi, lo)
-        chi, clo = dd_reference(target, g.cxs)
-        q, _ = polish_rounded(q, g.cxs, chi, clo)
-        e = max_rel_error(q, g.cxs, g.cfx)
-        if e < err:
-            return q.to_dict(), e
+        e0 = max_rel_error(prog, xs, hi)
+        q, _ = polish_extended(prog, xs, hi, lo)
+        q, _ = polish_rounded(q, xs, hi, lo)
+        e = max_rel_error(q, xs, hi)
+        if e < e0:
+            g = _grids(None, params["function"], a, b)
+            return q.to_dict(), max_rel_error(q, g.cxs, g.cfx)
         return program, err
 
     # -- tier 3 -------------------------------------------------------------------------

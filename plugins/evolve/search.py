@@ -198,6 +198,55 @@ def _pade_cf(target: Target, x0: float, n: int, squarings: int):
     return _cf_of(N, D, n)
 
 
+def symmetric_cf3(target: Target, a: float, b: float, c: float, squarings: int, n: int = 1500,
+                  iters: int = 200):
+    """Starting constants for the [3/3] continued fraction with its singular inner level at
+    ``c``, from a *symmetric* rational: with ``g = f^(1/2^s)``, ``G(u) = g(c + u)/g(c)`` and
+    ``tau = (G - 1)/(G + 1)``, fit ``tau`` by an odd rational ``T = u (o0 + o2 u^2)/(1 + e2 u^2)``
+    (a linear problem, Lawson-reweighted to the minimax), so ``G = (1 + T)/(1 - T)`` exactly
+    satisfies ``G(u) G(-u) = 1`` -- the symmetry of the exponential, which this turns into a
+    well-conditioned fit where the direct fit of the program's constants stalls in shallow
+    basins. Returns ``(alpha, beta, [h1, 0, 0], [k, m])`` for :func:`cf_program` (centre c)."""
+    k_ = np.arange(n)
+    xs = np.unique(np.concatenate([(a + b) / 2 + (b - a) / 2 * np.cos(np.pi * k_ / (n - 1)),
+                                   np.linspace(a, b, n)]))
+    xs = xs[xs != c]
+    gx = reference(target, xs) ** (0.5 ** squarings)
+    gc = float(reference(target, np.array([c]))[0] ** (0.5 ** squarings))
+    if not (np.all(gx > 0) and gc > 0):
+        return None
+    u = xs - c
+    G = gx / gc
+    tau = (G - 1) / (G + 1)
+    w2 = u * u
+    A = np.stack([u, u * w2, -tau * w2], 1)
+    wt = 1.0 / (1 - tau * tau)
+    W = np.ones_like(u)
+    best = None
+    for _ in range(iters):
+        sw = np.sqrt(W) * wt
+        try:
+            sol, *_ = np.linalg.lstsq(A * sw[:, None], tau * sw, rcond=None)
+        except np.linalg.LinAlgError:
+            return None
+        o0, o2, e2 = sol
+        r = (u * (o0 + o2 * w2) / (1 + e2 * w2) - tau) * wt
+        e = float(np.max(np.abs(r)))
+        if not np.isfinite(e):
+            return None
+        if best is None or e < best[0]:
+            best = (e, o0, o2, e2)
+        W = W * np.abs(r)
+        W = W / W.sum() + 1e-12
+    _, o0, o2, e2 = best
+    if o2 == 0 or e2 == 0:
+        return None
+    bb = -2 * e2 / o2
+    m = 1 / e2
+    k = o0 / o2 - m
+    return -gc, gc * bb, [bb / 2 - c, 0.0, 0.0], [k, m]
+
+
 def minimax_rational(xs: np.ndarray, g: np.ndarray, n: int, iters: int = 60):
     """A near-minimax [n/n] rational approximation of ``g`` (relative error) on ``xs``:
     Loeb's linearisation ``P - g Q = 0`` (Q monic, divided by the previous Q) with Lawson
@@ -301,9 +350,17 @@ def cf_seeds(target: Target, a, b, max_ops) -> list[Program]:
                 if centre == "zero":
                     cz = _pade_cf(target, 0.0, n, sq)
                     cands = ([cz] if cz is not None else []) + cands
-                for al, be, hh, kk in cands:
-                    c = None
-                    if centre == "mid":
+                cands = [(cf, None) for cf in cands]
+                if n == 3 and centre is not None:
+                    cs = 0.0 if centre == "zero" else mid
+                    sym = symmetric_cf3(target, a, b, cs, sq)
+                    if sym is not None:
+                        cands.append((sym, cs))
+                for (al, be, hh, kk), fixed in cands:
+                    c = fixed
+                    if fixed is not None:
+                        pass
+                    elif centre == "mid":
                         c = -(hh[n - 2] + hh[n - 1]) / 2
                     elif centre == "zero":
                         c = 0.0
