@@ -680,8 +680,13 @@ class Island:
         if key is None:
             return False
         lst = self.archive.setdefault(ops, [])
-        if any(e.key == key for e in lst):
-            return False
+        same = [e for e in lst if e.key == key]
+        if same:
+            # the same function to 12 digits: keep the more accurate one (accurate programs of
+            # different structure all agree with f to 12 digits)
+            if err >= same[0].err:
+                return False
+            lst.remove(same[0])
         if len(lst) >= self.keep and err >= lst[-1].err:
             return False
         if eid is None:

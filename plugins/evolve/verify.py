@@ -205,10 +205,15 @@ def _poly_series(poly, s, flint):
 
 def _float_interval(prog: Program, lo: float, hi: float):
     """An enclosure ``(min, max)`` of every value the program returns *evaluated in float64*
-    for the floats x in ``[lo, hi]`` (``lo <= hi``, neither straddling a singular point):
-    IEEE round-to-nearest is monotone, so each operation's float result over a box lies between
-    the float results at its corners. Signed zeros follow the sign of their interval. None
-    where an interval straddles 0 in a divisor, or 0 * inf / inf - inf can occur."""
+    for the floats x in ``[lo, hi]``: IEEE round-to-nearest is monotone, so each operation's
+    float result over a box lies between the float results at its corners. Signed zeros
+    follow the sign of their interval. A divisor interval that straddles 0 (a removable
+    singularity at a point that is not a float) gives an *outer* set ``|v| >= Q``, carried
+    through additions (``Q - max|b|``), products and constant operations until a division
+    brings it back to a bounded interval ``[-c/Q, c/Q]`` -- all with round-to-nearest, which
+    is monotone. None where 0 * inf, inf - inf, or an unbounded output can occur."""
+    OUT = "outer"
+
     def corners(f, A, B):
         with np.errstate(all="ignore"):
             vals = [f(np.float64(a), np.float64(b)) for a in A for b in B]
@@ -217,6 +222,8 @@ def _float_interval(prog: Program, lo: float, hi: float):
         return (min(vals), max(vals))
 
     def signed(iv):
+        if iv is None or iv[0] == OUT:
+            return iv
         a, b = iv
         if a == 0 and b >= 0:
             a = 0.0
@@ -224,38 +231,86 @@ def _float_interval(prog: Program, lo: float, hi: float):
             b = -0.0
         return (a, b)
 
+    def mag(B):          # (min |b|, max |b|) of a bounded interval
+        lo_, hi_ = abs(B[0]), abs(B[1])
+        if B[0] <= 0 <= B[1]:
+            return 0.0, max(lo_, hi_)
+        return min(lo_, hi_), max(lo_, hi_)
+
+    def outer(q):
+        return (OUT, q) if q > 0 and not np.isnan(q) else None
+
+    def straddles(B):
+        return B[0] < 0 < B[1]
+
+    def div(A, B):
+        with np.errstate(all="ignore"):
+            if A[0] == OUT and B[0] == OUT:
+                return None
+            if B[0] == OUT:
+                m = mag(A)[1]
+                if not np.isfinite(m):
+                    return None
+                q = np.float64(m) / np.float64(B[1])
+                return (-q, q)
+            if A[0] == OUT:
+                return outer(np.float64(A[1]) / np.float64(mag(B)[1]))
+            if straddles(B):
+                amin = mag(A)[0]
+                return outer(np.float64(amin) / np.float64(mag(B)[1])) if amin > 0 else None
+            return corners(lambda p, q_: p / q_, A, B)
+
+    def add(A, B, sign=1.0):
+        with np.errstate(all="ignore"):
+            if A[0] == OUT and B[0] == OUT:
+                return None
+            if A[0] == OUT or B[0] == OUT:
+                Q = A[1] if A[0] == OUT else B[1]
+                other = B if A[0] == OUT else A
+                m = mag(other)[1]
+                return outer(np.float64(Q) - np.float64(m)) if np.isfinite(m) else None
+            return corners(lambda p, q_: p + sign * q_, A, B)
+
+    def mul(A, B):
+        with np.errstate(all="ignore"):
+            if A[0] == OUT and B[0] == OUT:
+                return outer(np.float64(A[1]) * np.float64(B[1]))
+            if A[0] == OUT or B[0] == OUT:
+                Q = A[1] if A[0] == OUT else B[1]
+                other = B if A[0] == OUT else A
+                m = mag(other)[0]
+                return outer(np.float64(Q) * np.float64(m)) if m > 0 else None
+            return corners(lambda p, q_: p * q_, A, B)
+
     v = [signed((np.float64(lo), np.float64(hi)))]
     for i, o in enumerate(prog.op):
         A = v[prog.a[i]]
         c = np.float64(prog.c[i])
+        C = (c, c)
         if o in (0, 1, 2, 3, 8):
             B = v[prog.b[i]]
         if o == 0:
-            r = corners(lambda p, q_: p + q_, A, B)
+            r = add(A, B)
         elif o == 1:
-            r = corners(lambda p, q_: p - q_, A, B)
+            r = add(A, B, -1.0) if B[0] != OUT else add(A, B)
         elif o == 2:
-            r = corners(lambda p, q_: p * q_, A, B)
+            r = mul(A, B)
         elif o == 3:
-            if B[0] < 0 < B[1]:
-                return None
-            r = corners(lambda p, q_: p / q_, A, B)
+            r = div(A, B)
         elif o == 4:
-            r = corners(lambda p, q_: p + c, A, (0.0,))
+            r = add(A, C)
         elif o in (5, 10):
-            r = corners(lambda p, q_: p * c, A, (0.0,))
+            r = mul(A, C) if c != 0 else (0.0, 0.0)
         elif o == 6:
-            r = corners(lambda p, q_: c - p, A, (0.0,))
+            r = add(C, A, -1.0) if A[0] != OUT else add(C, A)
         elif o == 7:
-            if A[0] < 0 < A[1]:
-                return None
-            r = corners(lambda p, q_: c / p, A, (0.0,))
+            r = div(C, A)
         else:
             return None
         if r is None:
             return None
         v.append(signed(r))
-    return v[-1]
+    return None if v[-1][0] == OUT else v[-1]
 
 
 def _singular_points(prog: Program, lo: float, hi: float) -> list:
@@ -324,7 +379,7 @@ def prove_bound(prog: Program, target: Target, a: float, b: float, pieces: int =
         return {"bound": None, "bound_exact": None, "reason": "python-flint not installed"}
     old = flint.ctx.prec
     flint.ctx.prec = prec
-    state = {"rational": None, "singular": 0}
+    state = {"rational": None, "singular": 0, "budget": 4000}
     has_div = prog.has_division()
 
     def taylor(lo, hi, rational=False):
@@ -383,7 +438,7 @@ def prove_bound(prog: Program, target: Target, a: float, b: float, pieces: int =
                 # near a singular point outside the piece the magnitudes vary a lot across
                 # it and the running-error bound overestimates: bisect while it is far above
                 # the same bound at the piece's middle
-                if depth < max_depth:
+                if depth < 40 and state["budget"] > 0:
                     m = (lo + hi) / 2
                     rm = _rounding_bound(prog, m, flint)
                     fm = abs(target.arb(m)).lower()
@@ -399,6 +454,11 @@ def prove_bound(prog: Program, target: Target, a: float, b: float, pieces: int =
             return ub, fp
         if depth == 0:
             state["singular"] += 1
+        state["budget"] -= 1
+        if state["budget"] < 0:
+            if ub is None:
+                ub, _ = safe_taylor(lo, hi, rational=True)
+            return ub, None
         mid = (lo + hi) / 2
         ex, fl = flint.arb(0), flint.arb(0)
         for p, q in ((lo, mid), (mid, hi)):
