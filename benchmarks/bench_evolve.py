@@ -3,6 +3,7 @@
     python benchmarks/bench_evolve.py                         # 2^x and e^x, 120 s each (2 cores)
     python benchmarks/bench_evolve.py --seconds 60 --functions exp2
     python benchmarks/bench_evolve.py --ablation              # what each piece of the issue changes
+    python benchmarks/bench_evolve.py --seconds 30 --cache-compare   # fits reused from the store
 
 Each search is what `discover evolve FUNCTION --interval 0 1 --max-ops K --seconds S --seed N`
 runs: a `program` search on the engine (seeds in round 0, then rounds on two islands). For each
@@ -82,6 +83,36 @@ def table(fn, out, wall):
               f"{'-' if t is None else f'{t:.1f} s':>8}  {e['family']}{met}")
 
 
+def time_to_front(history, front):
+    """When the run's history first held programs as good as every one of ``front``."""
+    want = {f["ops"]: f["fit_error"] for f in front}
+    best = {}
+    for t, ops, err in sorted(history):
+        best[ops] = min(best.get(ops, math.inf), err)
+        if all(min((v for k, v in best.items() if k <= o), default=math.inf) <= e * 1.0000001
+               for o, e in want.items()):
+            return t
+    return None
+
+
+def cache_compare(fn, args):
+    """The same search run twice in one store: the second run reads every structure the first
+    fitted from the store's functional hash table (stage ``fit``)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = f"{tmp}/bench.sqlite"
+        first = run_evolve(search(fn, args), store=store, baselines=False)
+        t0 = time.time()
+        again = run_evolve(search(fn, args), store=store, new_run=True, baselines=False)
+        fit = again["stats"]["hash_table"].get("fit", {})
+        print(f"{fn}: time to the first run's front: first run "
+              f"{time_to_front(first['history'], first['front'])} s, second run (fits from the "
+              f"store) {time_to_front(again['history'], first['front'])} s; second run: fit "
+              f"table {fit.get('hits', 0)}/{fit.get('lookups', 0)} hits, "
+              f"{again['stats']['fits']} fits ({time.time() - t0:.1f} s wall)")
+
+
 def ablation(seconds=30.0):
     """The three points of the issue, each measured on its own."""
     from discover_plugins.evolve.fit import fit_constants, fit_multistart, max_rel_error
@@ -134,6 +165,8 @@ def main():
                     help="the interval (the published 10-op 2^x program is symmetric about 0: "
                          "--interval -0.5 0.5 measures that structure without a centring op)")
     ap.add_argument("--ablation", action="store_true")
+    ap.add_argument("--cache-compare", action="store_true",
+                    help="also run each search twice in one store (fits from the hash table)")
     args = ap.parse_args()
     if args.ablation:
         ablation(args.seconds)
@@ -142,6 +175,8 @@ def main():
         t0 = time.time()
         out = run_evolve(search(fn, args))
         table(fn, out, time.time() - t0)
+        if args.cache_compare:
+            cache_compare(fn, args)
 
 
 if __name__ == "__main__":

@@ -272,12 +272,13 @@ def format_table(out: dict) -> str:
              f"{out['stats'].get('children', 0)} children, cache hit rate "
              f"{out['stats']['cache_hit_rate']:.1%}",
              f"{'ops':>4} {'evolved':>10} {'bound':>10} {'taylor':>10} {'minimax':>10} "
-             f"{'pade':>10}  family"]
+             f"{'rational':>10} {'pade':>10}  family"]
     for f in out["front"]:
         bound = "-" if f.get("bound") is None else f"{f['bound']:.2e}"
         err = f.get("max_rel_error", f["fit_error"])
         lines.append(f"{f['ops']:>4} {err:>10.2e} {bound:>10} {base_at('taylor', f['ops']):>10}"
-                     f" {base_at('minimax', f['ops']):>10} {base_at('pade', f['ops']):>10}  "
+                     f" {base_at('minimax', f['ops']):>10} {base_at('rational', f['ops']):>10}"
+                     f" {base_at('pade', f['ops']):>10}  "
                      f"{f['family']}  latency {f.get('cost_latency', '-')}"
                      + (f"  float32 {f['float32']['max_ulp']:.2f} ULP"
                         + (" (below 1 ULP)" if f['float32'].get('below_1ulp') else "")

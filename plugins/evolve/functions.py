@@ -122,6 +122,7 @@ class Target:
     series: Callable
     domain: Callable
     odd: bool = False
+    np: Callable | None = None      # float64 numpy version (exhaustive float32 checks)
 
 
 TARGETS: dict[str, Target] = {t.name: t for t in [
@@ -163,6 +164,8 @@ def _expr_eval(node, x, kind):
     import flint
 
     op, args = node.op, node.args
+    if kind == "np":
+        return _expr_np(node, x)
     if op == "num":
         return mpmath.mpf(args[0]) if kind == "mp" else flint.arb(args[0])
     if op == "name":
@@ -221,6 +224,37 @@ def _expr_eval(node, x, kind):
     raise EvolveError(f"internal: unknown node {op!r}")
 
 
+_NP_FUNCS = {"exp": np.exp, "log": np.log, "ln": np.log, "sqrt": np.sqrt, "sin": np.sin,
+             "cos": np.cos, "tan": np.tan, "atan": np.arctan, "asin": np.arcsin,
+             "acos": np.arccos, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
+             "abs": np.abs, "cbrt": np.cbrt}
+
+
+def _expr_np(node, x):
+    """The expression in float64 with numpy (the reference of the exhaustive float32 check:
+    its error, a few float64 ULPs, is ~2^-28 float32 ULP); None if a function has no numpy
+    counterpart."""
+    op, args = node.op, node.args
+    if op == "num":
+        return np.float64(float(args[0]))
+    if op == "name":
+        return x if args[0] == "x" else {"pi": np.pi, "E": np.e}[args[0]]
+    if op == "call":
+        fn = _NP_FUNCS.get(args[0])
+        vals = [_expr_np(a, x) for a in args[1:]]
+        if fn is None or len(vals) != 1 or any(v is None for v in vals):
+            return None
+        return fn(vals[0])
+    vals = [_expr_np(a, x) for a in args]
+    if any(v is None for v in vals):
+        return None
+    with np.errstate(all="ignore"):
+        if op == "neg":
+            return -vals[0]
+        return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
+                "^": np.power}[op](vals[0], vals[1])
+
+
 def expression_target(text: str) -> Target:
     """A target from a safe expression in x (``"1/sqrt(x)"``, ``"log(1+x)/x"``), parsed by
     :mod:`discover.safeexpr` (never eval'd); the reference is mpmath."""
@@ -247,8 +281,10 @@ def expression_target(text: str) -> Target:
     def mp(x):
         return _expr_eval(expr, mpmath.mpf(x), "mp")
 
+    probe = _expr_np(expr, np.array([0.5]))
     return Target(text, mp, lambda v: _expr_eval(expr, v, "arb"),
-                  lambda s: _expr_eval(expr, s, "series"), _always)
+                  lambda s: _expr_eval(expr, s, "series"), _always,
+                  np=None if probe is None else (lambda v: _expr_np(expr, v)))
 
 
 def get_target(name: str, a: float, b: float, *, relative: bool = True) -> Target:

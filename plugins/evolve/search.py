@@ -211,8 +211,11 @@ def symmetric_cf3(target: Target, a: float, b: float, c: float, squarings: int, 
     xs = np.unique(np.concatenate([(a + b) / 2 + (b - a) / 2 * np.cos(np.pi * k_ / (n - 1)),
                                    np.linspace(a, b, n)]))
     xs = xs[xs != c]
-    gx = reference(target, xs) ** (0.5 ** squarings)
-    gc = float(reference(target, np.array([c]))[0] ** (0.5 ** squarings))
+    try:
+        gx = reference(target, xs) ** (0.5 ** squarings)
+        gc = float(reference(target, np.array([c]))[0] ** (0.5 ** squarings))
+    except (ZeroDivisionError, ValueError, ArithmeticError, TypeError):
+        return None     # f is not defined at the centre (outside its domain)
     if not (np.all(gx > 0) and gc > 0):
         return None
     u = xs - c

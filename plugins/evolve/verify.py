@@ -525,14 +525,14 @@ def float32_points(a: float, b: float) -> np.ndarray:
 def float32_exhaustive(prog: Program, target: Target, a: float, b: float, *,
                        chunk: int = 1 << 22, max_points: int = 1 << 31) -> dict:
     """The program evaluated in float32 at *every* float32 in [a, b] against a reference
-    (float64 libm for the corpus functions, error < 2^-28 float32 ULP; mpmath otherwise, up to
-    2*10^5 points): ``max_ulp`` (in units of the float32 spacing at the true value),
+    (float64 numpy/libm for the corpus functions and for expressions of the functions numpy
+    has, error ~2^-28 float32 ULP; mpmath otherwise, up to 2*10^5 points): ``max_ulp`` (in units of the float32 spacing at the true value),
     ``worst_x``, ``points``, ``below_1ulp``."""
     xs = float32_points(a, b)
     if xs.size > max_points:
         raise EvolveError(f"--float32: {xs.size} float32 values in [{a}, {b}] exceed "
                           f"{max_points}; choose a smaller interval")
-    npref = _NUMPY_REF.get(target.name)
+    npref = _NUMPY_REF.get(target.name) or getattr(target, "np", None)
     if npref is None and xs.size > 200_000:
         raise EvolveError(f"--float32: {target.name!r} has no float64 reference for an "
                           f"exhaustive check over {xs.size} floats (at most 200000 with "
