@@ -147,3 +147,38 @@ def test_cli_budget_below_minimum(capsys):
         rc = exc.code
     assert rc != 0
     assert "--max-ops 1: the budget is below the minimum" in capsys.readouterr().err
+
+
+def test_latency_cost_and_c_output_with_bound():
+    p = _removable()
+    assert p.cost("ops") == 4
+    assert p.cost("latency") == 4 + 4 + 1 + 1          # two divisions at 4, two additions
+    with pytest.raises(ValueError, match="latency"):
+        p.cost("cycles")
+    c = p.to_c("f", comment="max relative error <= 1e-15 proven")
+    assert "/* max relative error <= 1e-15 proven */" in c and "double f(double x)" in c
+    bl = Builder()
+    bl.emit(8, 0, 0, c=0.0, d=0)                         # fma(x, x, x)
+    assert "fma(x, x, x)" in bl.program().to_c()
+    assert "fmaf(x, x, x)" in bl.program().to_c(ctype="float")
+
+
+def test_cli_float32_and_latency_on_a_user_expression(capsys):
+    import json
+
+    from discover.cli import main
+
+    rc = main(["evolve", "1/sqrt(x)", "--interval", "1", "1.0002", "--max-ops", "4",
+               "--generations", "4", "--seed", "1", "--float32", "--cost", "latency",
+               "--json"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["function"] == "1/sqrt(x)" and out["cost"] == "latency"
+    n = float32_points(1.0, 1.0002).size
+    costs = [f["cost_latency"] for f in out["front"]]
+    assert costs == sorted(costs)
+    for f in out["front"]:
+        assert f["float32"]["points"] == n
+        assert f["float32"]["below_1ulp"] == (f["float32"]["max_ulp"] < 1)
+        assert "float f(float x)" in f["float32"]["c"]
+    assert any(f["float32"]["below_1ulp"] for f in out["front"])
