@@ -294,7 +294,7 @@ def get_target(name: str, a: float, b: float, *, relative: bool = True) -> Targe
     if t is None:
         t = expression_target(name)
     if not (math.isfinite(a) and math.isfinite(b)) or not a < b:
-        raise EvolveError(f"--interval [{a}, {b}] is not valid: need finite A < B")
+        raise EvolveError(f"--interval: [{a}, {b}] is not valid: need finite A < B")
     why = t.domain(a, b)
     if why:
         raise EvolveError(f"{name} is not finite on [{a}, {b}]: {why}")

@@ -128,12 +128,17 @@ class ProgramGenerator(Generator):
             get_target(params["function"], a, b)
         except EvolveError as err:
             text = str(err)
+            fix = ""
+            if " (fix: " in text and text.endswith(")"):
+                text, fix = text[:-1].split(" (fix: ", 1)
             if text.startswith(("function ", "unknown function")):
                 raise SearchFileError("generator.function", text,
-                                      "use one of the names listed") from None
+                                      fix or "use one of the names listed") from None
+            if text.startswith("--interval: "):
+                text = text[len("--interval: "):]
             raise SearchFileError("generator.interval", text,
-                                  "choose an interval where the function is finite, A < B"
-                                  ) from None
+                                  fix or "choose an interval where the function is finite, "
+                                         "A < B") from None
         return params
 
     def prepare(self, params, context) -> None:
