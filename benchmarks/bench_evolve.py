@@ -115,35 +115,43 @@ def cache_compare(fn, args):
 
 def ablation(seconds=30.0):
     """The three points of the issue, each measured on its own."""
-    from discover_plugins.evolve.fit import fit_constants, fit_multistart, max_rel_error
-    from discover_plugins.evolve.functions import TARGETS
+    from discover_plugins.evolve.fit import (fit_constants, fit_multistart, max_rel_error,
+                                             polish_extended, polish_grid, polish_rounded)
+    from discover_plugins.evolve.functions import TARGETS, dd_reference
     from discover_plugins.evolve.program import eval_population
-    from discover_plugins.evolve.search import _pade_cf, cf_program, make_grids
+    from discover_plugins.evolve.search import _pade_cf, cf_program, make_grids, symmetric_cf3
+    from discover_plugins.evolve.verify import measure
 
     t = TARGETS["exp2"]
     g = make_grids(t, 0.0, 1.0)
     p = cf_program(*_pade_cf(t, 0.0, 3, 3), squarings=3, centre=0.0)
     _, st = eval_population([p], np.array([0.0, 0.5, 1.0]))
     print(f"\n1. IEEE division: c/(x + c/x) structure (10 ops) at x = 0: status {st[0]} (0 = "
-          f"accepted; the old evaluator rejected every program dividing by zero at a grid point)")
-    q = cf_program(*_pade_cf(t, 0.5, 3, 3), squarings=3, centre=0.5)
+          f"accepted; without IEEE division, status 1: rejected)")
+    gc = make_grids(t, -0.5, 0.5)
+    q = cf_program(*_pade_cf(t, 0.0, 3, 3), squarings=3, centre=0.0)
+    q1, _ = fit_constants(q, gc.fxs, gc.ffx)
+    e1 = max_rel_error(q1, gc.cxs, gc.cfx)
     t0 = time.time()
-    q1, _ = fit_constants(q, g.fxs, g.ffx)
-    e1 = max_rel_error(q1, g.cxs, g.cfx)
-    t1 = time.time()
-    q2, e2 = fit_multistart(q, g.fxs, g.ffx, starts=12, check=(g.cxs, g.cfx))
-    t2 = time.time()
-    print(f"2. fitting the 11-op continued fraction + 3 squarings: natural start {e1:.2e} "
-          f"({t1 - t0:.1f} s), multi-start {e2:.2e} ({t2 - t1:.1f} s)")
-    q = cf_program(*_pade_cf(t, 0.5, 3, 2), squarings=2, centre=0.5)
-    q1, _ = fit_constants(q, g.fxs, g.ffx)
-    e1 = max_rel_error(q1, g.cxs, g.cfx)
-    q2, e2 = fit_multistart(q, g.fxs, g.ffx, starts=12, check=(g.cxs, g.cfx))
-    print(f"   the 10-op continued fraction + 2 squarings: natural start {e1:.2e}, multi-start "
-          f"{e2:.2e}")
+    _, e2 = fit_multistart(q, gc.fxs, gc.ffx, starts=12, check=(gc.cxs, gc.cfx))
+    print(f"2. the published 10-op structure on [-1/2, 1/2] (float64, check grid): natural "
+          f"start {e1:.2e}, multi-start {e2:.2e} ({time.time() - t0:.1f} s)")
+    xs = polish_grid(0.0, 1.0)
+    hi, lo = dd_reference(t, xs)
+    for label, cf in (("Pade start", _pade_cf(t, 0.5, 3, 3)),
+                      ("symmetric start", symmetric_cf3(t, 0.0, 1.0, 0.5, 3))):
+        q = cf_program(*cf, squarings=3, centre=0.5)
+        q1, _ = fit_multistart(q, g.fxs, g.ffx, starts=12, check=(g.cxs, g.cfx))
+        m1 = measure(q1, t, 0.0, 1.0, n=20001)
+        q2, _ = polish_extended(q1, xs, hi, lo)
+        q2, _ = polish_rounded(q2, xs, hi, lo)
+        m2 = measure(q2, t, 0.0, 1.0, n=20001)
+        print(f"   11 ops on [0, 1], {label}: multi-start {m1['max_rel_error']:.2e} (exact "
+              f"{m1['max_rel_error_exact']:.2e}); + extended and float64-rounded polish "
+              f"{m2['max_rel_error']:.2e} (exact {m2['max_rel_error_exact']:.2e})")
     for structures in (False, True):
         data = search("exp2", argparse.Namespace(max_ops=12, seconds=seconds, seed=0,
-                                                 round_seconds=10.0))
+                                                 round_seconds=10.0, interval=[0.0, 1.0]))
         data["generator"]["structures"] = structures
         t0 = time.time()
         out = run_evolve(data, baselines=False)
