@@ -360,6 +360,40 @@ def _tiny_piece(prog: Program, target: Target, lo: float, hi: float, flint):
     return worst
 
 
+def _pointwise(prog: Program, target: Target, lo: float, hi: float, flint,
+               limit: int = 4096):
+    """The float64 relative error at *every* float in [lo, hi] when there are at most
+    ``limit`` of them: the program evaluated as IEEE float64 does, the target in arb at each
+    float (rigorous: the program's inputs are floats). None when there are more, or an output
+    is not finite."""
+    x0 = np.float64(lo)                       # the smallest float >= lo
+    if float(x0) < lo:
+        x0 = np.nextafter(x0, np.inf)
+    x1 = np.float64(hi)                       # the largest float <= hi
+    if float(x1) > hi:
+        x1 = np.nextafter(x1, -np.inf)
+    if x1 < x0:
+        return flint.arb(0)
+    pts = [x0]
+    while pts[-1] < x1 and len(pts) <= limit:
+        pts.append(np.nextafter(pts[-1], np.inf))
+    if len(pts) > limit:
+        return None
+    xs = np.array(pts, dtype=np.float64)
+    vals, st = eval_population([prog], xs)
+    if st[0] != 0:
+        return None
+    worst = 0.0
+    for x, y in zip(xs.tolist(), vals[0].tolist()):
+        fx = target.arb(flint.arb(x))
+        fl = abs(fx).lower()
+        if not fl > 0:
+            return None
+        e = (abs(flint.arb(y) - fx) / fl).upper()
+        worst = max(worst, float(e))
+    return flint.arb(float(np.nextafter(worst, np.inf)))
+
+
 def prove_bound(prog: Program, target: Target, a: float, b: float, pieces: int = 256,
                 order: int = 8, prec: int = 128, max_depth: int = 64) -> dict:
     """``{"bound": float64 bound or None, "bound_exact": exact-arithmetic bound or None}``.
@@ -371,7 +405,8 @@ def prove_bound(prog: Program, target: Target, a: float, b: float, pieces: int =
     bound bisects the piece towards the singular point (``max_depth`` times) with the usual
     Taylor + running-error analysis on the pieces that exclude it, and bounds the last tiny
     piece by the singular float's own IEEE evaluation and a monotone float-interval
-    evaluation of the floats on either side (:func:`_tiny_piece`). ``singular_pieces`` counts
+    evaluation of the floats on either side (:func:`_tiny_piece`); a sub-piece holding at most
+    4096 floats is checked at every one of them (:func:`_pointwise`). ``singular_pieces`` counts
     the pieces that needed it."""
     try:
         import flint
@@ -446,6 +481,12 @@ def prove_bound(prog: Program, target: Target, a: float, b: float, pieces: int =
                         fp = None
             if fp is not None or depth >= max_depth:
                 return ub, fp
+        few = _pointwise(prog, target, float(lo.lower()), float(hi.upper()), flint)
+        if few is not None:
+            if ub is None:
+                ub, _ = safe_taylor(lo, hi, rational=True)
+            if ub is not None:
+                return ub, flint.arb(max(few.upper(), ub.upper()))
         if depth >= max_depth:
             ub, _ = safe_taylor(lo, hi, rational=True)
             fp = _tiny_piece(prog, target, float(lo.lower()), float(hi.upper()), flint)
