@@ -346,7 +346,8 @@ def cf_seeds(target: Target, a, b, max_ops) -> list[Program]:
             starts = [c for c in starts if c is not None]
             centres = [None]
             if n >= 2:
-                centres += ["mid"] + (["zero"] if a <= 0 <= b or True else [])
+                # singular at 0 even when 0 is outside [a, b] (then no division by zero occurs)
+                centres += ["mid", "zero"]
             for centre in centres:
                 best = None
                 cands = list(starts)
