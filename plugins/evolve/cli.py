@@ -28,7 +28,8 @@ def add_command(subparsers) -> None:
     p = subparsers.add_parser(
         "evolve", help="evolve approximation programs for a function (Pareto front of max "
                        "relative error vs op count); a short form of a `program` search")
-    p.add_argument("function", nargs="?", help=f"one of: {', '.join(sorted(TARGETS))}")
+    p.add_argument("function", nargs="?", help=f"one of: {', '.join(sorted(TARGETS))}, or an "
+                   "expression in x such as \"1/sqrt(x)\" (reference: mpmath at 50 digits)")
     p.add_argument("--interval", nargs=2, type=float, metavar=("A", "B"))
     p.add_argument("--max-ops", type=int, default=None)
     p.add_argument("--seconds", type=float, default=None, help="search time budget (default 60)")
@@ -51,6 +52,13 @@ def add_command(subparsers) -> None:
                    "same search there; default: a temporary store)")
     p.add_argument("--new-run", action="store_true", help="start afresh even if the store holds "
                    "a run of the same search")
+    p.add_argument("--cost", choices=("ops", "latency"), default="ops",
+                   help="cost of a program on the front: its op count, or latency (a division "
+                        "4 multiplies, a square root 5, an fma 1); both are reported")
+    p.add_argument("--float32", action="store_true",
+                   help="also round each front program's constants to float32, refit them in "
+                        "float32 and check it exhaustively over every float32 in the interval "
+                        "(max ULP error; 'below 1 ULP' reported)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evolve)
 
@@ -106,6 +114,9 @@ def build_search(args) -> dict:
         gen["cache"] = False
     if args.optional_ops:
         gen["optional_ops"] = True
+    if isinstance(gen.get("max_ops"), int) and gen["max_ops"] < 2:
+        raise EvolveError(f"--max-ops {gen['max_ops']}: the budget is below the minimum of 2 "
+                          f"operations (fix: --max-ops 2 or more)")
     if not gen.get("function"):
         raise EvolveError(f"no function given; valid choices: {', '.join(sorted(TARGETS))}")
     if gen.get("interval") is None:
@@ -121,8 +132,31 @@ def build_search(args) -> dict:
     return data
 
 
+def float32_report(prog, target, a: float, b: float) -> dict:
+    """The program with its constants rounded to float32 and refitted in float32 (coordinate
+    search in float32 ULPs), checked exhaustively over every float32 in [a, b]."""
+    import numpy as np
+
+    from .fit import polish_rounded
+    from .functions import dd_reference
+    from .search import check_grid
+    from .verify import float32_exhaustive
+
+    xs = np.unique(check_grid(a, b).astype(np.float32).astype(np.float64))
+    hi, lo = dd_reference(target, xs)
+    keep = hi != 0
+    q, _ = polish_rounded(prog, xs[keep], hi[keep], lo[keep], dtype=np.float32)
+    out = float32_exhaustive(q, target, a, b)
+    out.update(c=q.to_c("f", ctype="float", comment=(
+        f"float32: max error {out['max_ulp']:.3f} ULP over all {out['points']} float32 in "
+        f"[{a}, {b}] (exhaustive)" if out.get("max_ulp") is not None else None)),
+        constants=[float(v) for v in q.c])
+    return out
+
+
 def run_evolve(data: dict, *, store=None, new_run: bool = False, plugins=None,
-               workers: int | None = None, progress=None, baselines: bool = True) -> dict:
+               workers: int | None = None, progress=None, baselines: bool = True,
+               cost: str = "ops", float32: bool = False) -> dict:
     """Run the search ``data`` through the engine and return the output of ``--json``."""
     import tempfile
 
@@ -159,7 +193,29 @@ def run_evolve(data: dict, *, store=None, new_run: bool = False, plugins=None,
             item[k] = m.get(k)
         item.update(python=p.get("python"), c=p.get("c"), text=p.get("text", rec.text),
                     program=p.get("program"), discovery=rec.id)
+        if p.get("program"):
+            from .program import Program
+
+            prog = Program.from_dict(p["program"])
+            item["cost_ops"] = prog.cost("ops")
+            item["cost_latency"] = prog.cost("latency")
+            note = (f"max relative error {err:.3e} measured on {m.get('points')} points "
+                    f"(50-digit reference)")
+            if m.get("bound") is not None:
+                note = (f"max relative error <= {m['bound']:.3e} proven (float64 evaluation, "
+                        f"arb); " + note)
+            item["c"] = prog.to_c("f", comment=note)
+            if float32:
+                item["float32"] = float32_report(prog, get_target(params["function"], a, b),
+                                                 a, b)
         front.append(item)
+    if cost == "latency":
+        kept, best_e = [], math.inf
+        for item in sorted(front, key=lambda f: (f.get("cost_latency", 0), f["max_rel_error"])):
+            if item["max_rel_error"] < best_e:
+                kept.append(item)
+                best_e = item["max_rel_error"]
+        front = kept
     stats = dict(state.get("stats", {}))
     stats["cache_hit_rate"] = stats["hits"] / stats["lookups"] if stats.get("lookups") else 0.0
     stats.update(seed_seconds=state.get("seed_seconds"), seeds=state.get("seeds"),
@@ -169,6 +225,7 @@ def run_evolve(data: dict, *, store=None, new_run: bool = False, plugins=None,
     if baselines:
         base = make_baselines(get_target(params["function"], a, b), a, b, params["max_ops"])
     return {"function": params["function"], "interval": [a, b], "max_ops": params["max_ops"],
+            "cost": cost,
             "seed": params["seed"], "workers": workers, "islands": params["islands"],
             "seconds": round(sum(r["seconds"] or 0 for r in rounds), 2),
             "run": summary.run_id, "status": summary.status, "store": store,
@@ -181,7 +238,8 @@ def cmd_evolve(args) -> int:
     try:
         data = build_search(args)
         out = run_evolve(data, store=args.store, new_run=args.new_run,
-                         plugins=getattr(args, "_plugins", None), workers=args.workers)
+                         plugins=getattr(args, "_plugins", None), workers=args.workers,
+                         cost=args.cost, float32=args.float32)
     except SearchFileError as err:
         if err.field.startswith("generator.") and not args.search:
             name = err.field.split(".", 1)[1].split("[", 1)[0]
@@ -214,11 +272,15 @@ def format_table(out: dict) -> str:
              f"{out['stats'].get('children', 0)} children, cache hit rate "
              f"{out['stats']['cache_hit_rate']:.1%}",
              f"{'ops':>4} {'evolved':>10} {'bound':>10} {'taylor':>10} {'minimax':>10} "
-             f"{'pade':>10}  family"]
+             f"{'rational':>10} {'pade':>10}  family"]
     for f in out["front"]:
         bound = "-" if f.get("bound") is None else f"{f['bound']:.2e}"
         err = f.get("max_rel_error", f["fit_error"])
         lines.append(f"{f['ops']:>4} {err:>10.2e} {bound:>10} {base_at('taylor', f['ops']):>10}"
-                     f" {base_at('minimax', f['ops']):>10} {base_at('pade', f['ops']):>10}  "
-                     f"{f['family']}")
+                     f" {base_at('minimax', f['ops']):>10} {base_at('rational', f['ops']):>10}"
+                     f" {base_at('pade', f['ops']):>10}  "
+                     f"{f['family']}  latency {f.get('cost_latency', '-')}"
+                     + (f"  float32 {f['float32']['max_ulp']:.2f} ULP"
+                        + (" (below 1 ULP)" if f['float32'].get('below_1ulp') else "")
+                        if f.get("float32", {}).get("max_ulp") is not None else ""))
     return "\n".join(lines)

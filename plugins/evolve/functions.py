@@ -122,6 +122,7 @@ class Target:
     series: Callable
     domain: Callable
     odd: bool = False
+    np: Callable | None = None      # float64 numpy version (exhaustive float32 checks)
 
 
 TARGETS: dict[str, Target] = {t.name: t for t in [
@@ -148,22 +149,175 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
 ]}
 
 
-def get_target(name: str, a: float, b: float) -> Target:
-    """The target ``name`` checked on ``[a, b]``; bad input raises :class:`EvolveError`."""
+# functions of a target expression: mpmath is the reference; arb / arb_series (python-flint)
+# give the rigorous bounds
+_EXPR_FUNCS = {
+    "exp": "exp", "log": "log", "ln": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos",
+    "tan": "tan", "atan": "atan", "asin": "asin", "acos": "acos", "sinh": "sinh",
+    "cosh": "cosh", "tanh": "tanh", "erf": "erf", "gamma": "gamma", "abs": None,
+}
+
+
+def _expr_eval(node, x, kind):
+    """Evaluate a parsed expression (``discover.safeexpr.Expr``) at ``x`` with mpmath
+    (``kind='mp'``) or python-flint (``'arb'``, ``'series'``)."""
+    import flint
+
+    op, args = node.op, node.args
+    if kind == "np":
+        return _expr_np(node, x)
+    if op == "num":
+        return mpmath.mpf(args[0]) if kind == "mp" else flint.arb(args[0])
+    if op == "name":
+        name = args[0]
+        if name == "x":
+            return x
+        if kind == "mp":
+            return {"pi": mpmath.pi, "E": mpmath.e}[name] * 1
+        return {"pi": flint.arb.pi(), "E": flint.arb(1).exp()}[name]
+    if op == "call":
+        fn = args[0]
+        vals = [_expr_eval(a, x, kind) for a in args[1:]]
+        if kind == "mp":
+            from discover.safeexpr import FUNCTIONS
+
+            return FUNCTIONS[fn][1](*vals)
+        meth = _EXPR_FUNCS.get(fn)
+        if meth is None or len(vals) != 1:
+            raise EvolveError(f"function {fn!r} in the target expression has no rigorous "
+                              f"(arb) implementation; use one of "
+                              f"{', '.join(k for k, v in _EXPR_FUNCS.items() if v)}")
+        v = vals[0]
+        if kind == "series" and meth in ("tanh", "sinh", "cosh"):
+            e = v.exp()
+            return {"tanh": (e * e - 1) / (e * e + 1), "sinh": (e - 1 / e) / 2,
+                    "cosh": (e + 1 / e) / 2}[meth]
+        if kind == "series" and meth == "erf":
+            raise EvolveError("erf inside an expression has no series implementation here; "
+                              "use the corpus name erf")
+        return getattr(v, meth)()
+    vals = [_expr_eval(a, x, kind) for a in args]
+    if op == "neg":
+        return -vals[0]
+    if op == "+":
+        return vals[0] + vals[1]
+    if op == "-":
+        return vals[0] - vals[1]
+    if op == "*":
+        return vals[0] * vals[1]
+    if op == "/":
+        return vals[0] / vals[1]
+    if op == "^":
+        base, ex = vals
+        if args[1].op == "num" and float(args[1].args[0]).is_integer():
+            n = int(float(args[1].args[0]))
+            if kind == "mp":
+                return mpmath.power(base, n)
+            out = base ** 0 if kind != "series" else base * 0 + 1
+            p = base if n >= 0 else 1 / base
+            for _ in range(abs(n)):
+                out = out * p
+            return out
+        if kind == "mp":
+            return mpmath.power(base, ex)
+        return (ex * base.log()).exp()
+    raise EvolveError(f"internal: unknown node {op!r}")
+
+
+_NP_FUNCS = {"exp": np.exp, "log": np.log, "ln": np.log, "sqrt": np.sqrt, "sin": np.sin,
+             "cos": np.cos, "tan": np.tan, "atan": np.arctan, "asin": np.arcsin,
+             "acos": np.arccos, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
+             "abs": np.abs, "cbrt": np.cbrt}
+
+
+def _expr_np(node, x):
+    """The expression in float64 with numpy (the reference of the exhaustive float32 check:
+    its error, a few float64 ULPs, is ~2^-28 float32 ULP); None if a function has no numpy
+    counterpart."""
+    op, args = node.op, node.args
+    if op == "num":
+        return np.float64(float(args[0]))
+    if op == "name":
+        return x if args[0] == "x" else {"pi": np.pi, "E": np.e}[args[0]]
+    if op == "call":
+        fn = _NP_FUNCS.get(args[0])
+        vals = [_expr_np(a, x) for a in args[1:]]
+        if fn is None or len(vals) != 1 or any(v is None for v in vals):
+            return None
+        return fn(vals[0])
+    vals = [_expr_np(a, x) for a in args]
+    if any(v is None for v in vals):
+        return None
+    with np.errstate(all="ignore"):
+        if op == "neg":
+            return -vals[0]
+        return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
+                "^": np.power}[op](vals[0], vals[1])
+
+
+def expression_target(text: str) -> Target:
+    """A target from a safe expression in x (``"1/sqrt(x)"``, ``"log(1+x)/x"``), parsed by
+    :mod:`discover.safeexpr` (never eval'd); the reference is mpmath."""
+    from discover.errors import ExpressionError
+    from discover.safeexpr import parse
+
+    try:
+        expr = parse(text, allow_any_name=True)
+    except ExpressionError as err:
+        raise EvolveError(f"function {text!r}: not a corpus name ({', '.join(sorted(TARGETS))})"
+                          f" and not a valid expression in x: {err}") from None
+    other = sorted(expr.names() - {"x", "pi", "E"})
+    if expr.op == "name" and other:
+        raise EvolveError(f"unknown function {text!r}; valid choices: "
+                          f"{', '.join(sorted(TARGETS))}, or an expression in x such as "
+                          f"\"1/sqrt(x)\"")
+    if other:
+        raise EvolveError(f"function {text!r}: the expression must be a function of x alone, "
+                          f"it uses {', '.join(other)} (fix: write it in terms of x, with "
+                          f"numbers for the other quantities)")
+    if "x" not in expr.names():
+        raise EvolveError(f"function {text!r}: the expression does not depend on x")
+
+    def mp(x):
+        return _expr_eval(expr, mpmath.mpf(x), "mp")
+
+    probe = _expr_np(expr, np.array([0.5]))
+    return Target(text, mp, lambda v: _expr_eval(expr, v, "arb"),
+                  lambda s: _expr_eval(expr, s, "series"), _always,
+                  np=None if probe is None else (lambda v: _expr_np(expr, v)))
+
+
+def get_target(name: str, a: float, b: float, *, relative: bool = True) -> Target:
+    """The target ``name`` (a corpus name or an expression in x) checked on ``[a, b]``; bad
+    input raises :class:`EvolveError` naming the argument and the fix."""
     t = TARGETS.get(name)
     if t is None:
-        raise EvolveError(f"unknown function {name!r}; valid choices: {', '.join(sorted(TARGETS))}")
+        t = expression_target(name)
     if not (math.isfinite(a) and math.isfinite(b)) or not a < b:
-        raise EvolveError(f"interval [{a}, {b}] is not valid: need finite A < B")
+        raise EvolveError(f"--interval: [{a}, {b}] is not valid: need finite A < B")
     why = t.domain(a, b)
     if why:
         raise EvolveError(f"{name} is not finite on [{a}, {b}]: {why}")
-    with mpmath.workdps(30):
-        for x in np.linspace(a, b, 257):
-            v = t.mp(mpmath.mpf(float(x)))
-            if not mpmath.isfinite(v) or isinstance(v, mpmath.mpc) or abs(v) > 1e300:
-                raise EvolveError(f"{name} is not finite (or not real) at x = {x:.6g} in "
-                                  f"[{a}, {b}]; choose an interval inside its domain")
+    if relative:
+        with mpmath.workdps(30):
+            signs = set()
+            for x in np.linspace(a, b, 257):
+                try:
+                    v = t.mp(mpmath.mpf(float(x)))
+                except (ZeroDivisionError, ValueError, ArithmeticError):
+                    v = mpmath.inf
+                if not mpmath.isfinite(v) or isinstance(v, mpmath.mpc) or abs(v) > 1e300:
+                    raise EvolveError(f"--interval: {name} is not finite (or not real) at "
+                                      f"x = {x:.6g} in [{a}, {b}] (fix: choose an interval "
+                                      f"inside its domain)")
+                if v != 0:
+                    signs.add(v > 0)
+            if len(signs) > 1 and not (a <= 0 <= b and t.mp(mpmath.mpf(0)) == 0):
+                raise EvolveError(f"--interval: {name} changes sign on [{a}, {b}]; the "
+                                  f"relative error is not defined across its zero (fix: "
+                                  f"choose an interval on one side of it, or one that ends "
+                                  f"at the zero; an odd function crossing 0 at x = 0 is fine)")
+        return t
     return t
 
 

@@ -69,7 +69,7 @@ def _grids(ctx, function: str, a: float, b: float):
     memo = ctx.cache if ctx is not None else {}
     key = ("evolve-grids", function, a, b)
     if key not in memo:
-        memo[key] = make_grids(TARGETS[function], a, b)
+        memo[key] = make_grids(get_target(function, a, b), a, b)
     return memo[key]
 
 
@@ -84,7 +84,7 @@ class ProgramGenerator(Generator):
     candidate_type = ProgramCandidate
     search_fields = (
         Field("function", "str", REQUIRED, "the function to approximate: "
-              + ", ".join(sorted(TARGETS))),
+              + ", ".join(sorted(TARGETS)) + ", or an expression in x such as \"1/sqrt(x)\""),
         Field("interval", "list[float]", REQUIRED, "the interval [A, B] (A < B)", min_items=2,
               max_items=2),
         Field("max_ops", "int", 10, "most operations per program", min=2, max=64),
@@ -101,6 +101,8 @@ class ProgramGenerator(Generator):
         Field("migrate_every", "int", 3, "copy each island's best programs to the others every "
               "N rounds (0: never)", min=0),
         Field("optional_ops", "bool", False, "allow fma, sqrt and power-of-two scaling"),
+        Field("structures", "bool", True, "continued-fraction + squaring seeds (multi-start "
+              "fitted) and the structural moves (square, extend a continued fraction, centre)"),
         Field("cache", "bool", True, "reuse fits through the functional hash table"),
         Field("dense_points", "int", 100_001, "points of the final dense re-measurement",
               min=1001),
@@ -126,12 +128,17 @@ class ProgramGenerator(Generator):
             get_target(params["function"], a, b)
         except EvolveError as err:
             text = str(err)
-            if text.startswith("unknown function"):
+            fix = ""
+            if " (fix: " in text and text.endswith(")"):
+                text, fix = text[:-1].split(" (fix: ", 1)
+            if text.startswith(("function ", "unknown function")):
                 raise SearchFileError("generator.function", text,
-                                      "use one of the names listed") from None
+                                      fix or "use one of the names listed") from None
+            if text.startswith("--interval: "):
+                text = text[len("--interval: "):]
             raise SearchFileError("generator.interval", text,
-                                  "choose an interval where the function is finite, A < B"
-                                  ) from None
+                                  fix or "choose an interval where the function is finite, "
+                                         "A < B") from None
         return params
 
     def prepare(self, params, context) -> None:
@@ -151,7 +158,8 @@ class ProgramGenerator(Generator):
         from .search import seeds
 
         a, b = params["interval"]
-        progs = seeds(TARGETS[params["function"]], a, b, params["max_ops"])
+        progs = seeds(get_target(params["function"], a, b), a, b, params["max_ops"],
+                      cf=params.get("structures", True))
         # the costly seeds first, dealt round-robin so that every island gets a fair share
         progs.sort(key=lambda p: -len(p.op))
         return {"phase": "seed", "round_seconds": None, "rounds_total": None,
@@ -188,7 +196,9 @@ class ProgramGenerator(Generator):
         if spec["phase"] == "seed":
             out = []
             for d, meta in spec["programs"]:
-                q, err = fitter.fit_seed(Program.from_dict(d))
+                p = Program.from_dict(d)
+                p.meta = dict(meta)
+                q, err = fitter.fit_seed(p)
                 out.append([q.to_dict(), meta, err if math.isfinite(err) else None])
             return {"phase": "seed", "fitted": out, "seconds": time.time() - t0}
         island = Island.from_state(spec["state"], params["max_ops"], g)
@@ -196,7 +206,9 @@ class ProgramGenerator(Generator):
         gens = spec.get("generations")
         deadline = None if gens else t0 + float(spec["seconds"])
         stats = evolve_island(island, fitter, rng, generations=gens, deadline=deadline,
-                              optional=params["optional_ops"], clock=spec.get("clock", 0.0))
+                              optional=params["optional_ops"],
+                              structural=params.get("structures", True),
+                              clock=spec.get("clock", 0.0))
         return {"phase": "evolve", "island": island.to_state(), "lineage": island.lineage,
                 "history": island.history, "stats": stats, "seconds": time.time() - t0}
 
@@ -294,12 +306,40 @@ class ProgramGenerator(Generator):
         a, b = params["interval"]
         out = []
         for e in pareto_front(entries):
+            program, err = e.prog["program"], e.err
+            if err < 1e-9:
+                program, err = self._polish(params, program, err)
             out.append(ProgramCandidate(
                 function=params["function"], interval=(float(a), float(b)),
-                program=e.prog["program"], family=e.prog.get("family", ""), fit_error=e.err,
+                program=program, family=e.prog.get("family", ""), fit_error=err,
                 evolved_id=e.id, lineage=list(reversed(lineage_of(e.id, state["lineage"]))),
                 dense_points=params.get("dense_points", 100_001)))
         return out
+
+    @staticmethod
+    def _polish(params, program: dict, err: float) -> tuple[dict, float]:
+        """A front program's constants polished below float64 noise: a minimax pass with the
+        program in extended precision, then a search over the constants rounded to float64
+        (a few ULPs each) on the program as evaluated in float64; kept only if its float64
+        error on the check grid goes down. Deterministic."""
+        from .fit import max_rel_error, polish_extended, polish_grid, polish_rounded
+        from .functions import dd_reference
+
+        a, b = params["interval"]
+        target = get_target(params["function"], a, b)
+        xs = polish_grid(a, b)
+        hi, lo = dd_reference(target, xs)
+        keep = hi != 0
+        xs, hi, lo = xs[keep], hi[keep], lo[keep]
+        prog = Program.from_dict(program)
+        e0 = max_rel_error(prog, xs, hi)
+        q, _ = polish_extended(prog, xs, hi, lo)
+        q, _ = polish_rounded(q, xs, hi, lo)
+        e = max_rel_error(q, xs, hi)
+        if e < e0:
+            g = _grids(None, params["function"], a, b)
+            return q.to_dict(), max_rel_error(q, g.cxs, g.cfx)
+        return program, err
 
     # -- tier 3 -------------------------------------------------------------------------
     def verify(self, candidate, claimed, digits) -> Verdict:

@@ -31,13 +31,17 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-__all__ = ["Program", "OPS", "eval_population", "eval_with_jacobian", "pack"]
+__all__ = ["Program", "OPS", "LATENCY", "eval_population", "eval_with_jacobian", "pack"]
 
 OPS = ["add", "sub", "mul", "div", "addc", "mulc", "rsubc", "rdivc", "fma", "sqrt", "scale"]
 BINARY = (0, 1, 2, 3)
 CONST = (4, 5, 6, 7)
 OPTIONAL = (8, 9, 10)
 ST_OK, ST_DIVZERO, ST_NONFINITE = 0, 1, 2
+# latency cost model (in multiply latencies, typical of current x86/ARM cores): a division or a
+# square root costs several multiplies, an fma one
+LATENCY = {"add": 1, "sub": 1, "mul": 1, "div": 4, "addc": 1, "mulc": 1, "rsubc": 1,
+           "rdivc": 4, "fma": 1, "sqrt": 5, "scale": 1}
 
 
 @dataclass
@@ -138,10 +142,28 @@ class Program:
             out.append((names[i + 1], expr))
         return out
 
+    def cost(self, model: str = "ops") -> int:
+        """The program's cost: ``ops`` (live operations) or ``latency`` (each live operation
+        charged by :data:`LATENCY`: a division or a square root as several multiplies, an fma
+        as one)."""
+        if model == "ops":
+            return self.ops
+        if model != "latency":
+            raise ValueError(f"cost model {model!r}: valid choices are 'ops', 'latency'")
+        return sum(LATENCY[OPS[o]] for o, lv in zip(self.op, self.live()) if lv)
+
+    def has_division(self) -> bool:
+        return any(o in (3, 7) for o, lv in zip(self.op, self.live()) if lv)
+
     def to_python(self, name: str = "f") -> str:
         """A self-contained ``def f(x):`` using only arithmetic and float literals (and ``** 0.5``
-        for the optional sqrt)."""
+        for the optional sqrt). Division is IEEE division: where the program divides by zero
+        (a removable singularity, ``c/(x + c/x)`` at x = 0) the quotient is a signed infinity,
+        as in numpy float64, numba or C; plain Python floats raise there instead."""
         lines = [f"def {name}(x):"]
+        if self.has_division():
+            lines.append("    # IEEE division: c/0 is a signed infinity and c/inf is 0 "
+                         "(numpy/numba/C semantics)")
         for var, expr in self._lines(lambda v: repr(float(v))):
             if "sqrt(" in expr:
                 expr = "(" + expr.replace("sqrt(", "").rstrip(")") + ") ** 0.5"
@@ -149,13 +171,23 @@ class Program:
         lines.append(f"    return t{len(self.op)}")
         return "\n".join(lines) + "\n"
 
-    def to_c(self, name: str = "f", ctype: str = "double") -> str:
+    def to_c(self, name: str = "f", ctype: str = "double", comment: str | None = None) -> str:
+        """C source (``fma``/``fmaf`` where the program uses fma; hexadecimal float literals);
+        ``comment`` (e.g. the proven bound) goes in a comment above the function."""
         suffix = "f" if ctype == "float" else ""
 
         def lit(v):
+            if ctype == "float":
+                return float(np.float32(v)).hex() + suffix
             return float(v).hex() + suffix
 
-        lines = [f"{ctype} {name}({ctype} x) {{"]
+        lines = []
+        if comment:
+            lines += ["/* " + line + " */" for line in comment.splitlines()]
+        if self.has_division():
+            lines.append("/* IEEE division: at a removable singularity an intermediate value is "
+                         "a signed infinity (do not compile with -ffinite-math-only) */")
+        lines.append(f"{ctype} {name}({ctype} x) {{")
         for var, expr in self._lines(lit, sqrt="sqrt" + suffix, fma="fma" + suffix):
             lines.append(f"    const {ctype} {var} = {expr};")
         lines.append(f"    return t{len(self.op)};")
@@ -166,7 +198,7 @@ class Program:
         """A numba-jitted callable ``f(x)`` compiled from :meth:`to_python`."""
         ns: dict = {}
         exec(compile(self.to_python("f"), "<evolved>", "exec"), {"__builtins__": {}}, ns)
-        return numba.njit(ns["f"])
+        return numba.njit(error_model="numpy")(ns["f"])
 
     def text(self) -> str:
         """One-line expression (shared values inlined)."""
@@ -214,8 +246,11 @@ def pack(programs, dtype=np.float64):
     return op, a, b, d, c, lens
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _eval_pop(op, A, B, D, C, lens, xs, out, status):
+    """IEEE evaluation: a division by zero gives a signed infinity and infinite intermediate
+    values are carried on; only the output must be finite (status 1 when it is not and a
+    division by zero happened on the way, 2 for any other non-finite output)."""
     P = op.shape[0]
     G = xs.shape[0]
     v = np.empty(op.shape[1] + 1, dtype=xs.dtype)
@@ -224,6 +259,7 @@ def _eval_pop(op, A, B, D, C, lens, xs, out, status):
         L = lens[p]
         for g in range(G):
             v[0] = xs[g]
+            divzero = False
             for i in range(L):
                 o = op[p, i]
                 x = v[A[p, i]]
@@ -236,8 +272,7 @@ def _eval_pop(op, A, B, D, C, lens, xs, out, status):
                 elif o == 3:
                     den = v[B[p, i]]
                     if den == 0:
-                        st = 1
-                        break
+                        divzero = True
                     r = x / den
                 elif o == 4:
                     r = x + C[p, i]
@@ -247,31 +282,29 @@ def _eval_pop(op, A, B, D, C, lens, xs, out, status):
                     r = C[p, i] - x
                 elif o == 7:
                     if x == 0:
-                        st = 1
-                        break
+                        divzero = True
                     r = C[p, i] / x
                 elif o == 8:
                     r = x * v[B[p, i]] + v[D[p, i]]
                 else:
-                    if x < 0:
-                        st = 2
-                        break
                     r = np.sqrt(x)
-                if not np.isfinite(r):
-                    st = 2
-                    break
                 v[i + 1] = r
-            if st != 0:
+            res = v[L]
+            if not np.isfinite(res):
+                st = 1 if divzero else 2
                 break
-            out[p, g] = v[L]
+            out[p, g] = res
         status[p] = st
 
 
 def eval_population(programs, xs, dtype=np.float64):
     """Evaluate every program at every point of ``xs`` in ``dtype`` (float64 or float32).
 
-    Returns ``(values (P, G), status (P,))``; status 0 = ok, 1 = division by zero,
-    2 = overflow / non-finite / sqrt of a negative. Rows with status != 0 are not usable.
+    Division follows IEEE 754: ``c/0`` is a signed infinity and ``c/inf`` is 0, so a program
+    with a removable singularity at a grid point (``c/(x + c/x)`` at x = 0) is evaluated as
+    deployed code would. Returns ``(values (P, G), status (P,))``; status 0 = every output
+    finite, 1 = a non-finite output after a division by zero, 2 = another non-finite output
+    (overflow, 0/0, sqrt of a negative). Rows with status != 0 are not usable.
     """
     op, a, b, d, c, lens = pack(programs, dtype)
     xs = np.ascontiguousarray(xs, dtype=dtype)
@@ -281,7 +314,7 @@ def eval_population(programs, xs, dtype=np.float64):
     return out, status
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _eval_jac(op, A, B, D, C, xs, val, jac):
     """Forward-mode derivative of every value with respect to every instruction's constant."""
     L = op.shape[0]
@@ -312,9 +345,6 @@ def _eval_jac(op, A, B, D, C, xs, val, jac):
                     jac[i + 1, k, g] = jac[ai, k, g] * y + x * jac[bi, k, g]
             elif o == 3:
                 y = val[bi, g]
-                if y == 0:
-                    ok = False
-                    y = 1e-300
                 q = x / y
                 val[i + 1, g] = q
                 for k in range(i):
@@ -332,9 +362,6 @@ def _eval_jac(op, A, B, D, C, xs, val, jac):
                 for k in range(i):
                     jac[i + 1, k, g] = -jac[ai, k, g]
             elif o == 7:
-                if x == 0:
-                    ok = False
-                    x = 1e-300
                 q = C[i] / x
                 val[i + 1, g] = q
                 for k in range(i):
@@ -363,16 +390,20 @@ def _eval_jac(op, A, B, D, C, xs, val, jac):
                 jac[i + 1, i, g] = 1.0 / x
             else:
                 jac[i + 1, i, g] = 0.0
-            if not np.isfinite(val[i + 1, g]):
-                ok = False
         for k in range(i + 1, L):
             for g in range(G):
                 jac[i + 1, k, g] = 0.0
+    for g in range(G):
+        if not np.isfinite(val[L, g]):
+            ok = False
     return ok
 
 
 def eval_with_jacobian(prog: Program, xs: np.ndarray):
-    """``(output (G,), d output / d c_i (L, G), ok)`` for one program in float64."""
+    """``(output (G,), d output / d c_i (L, G), ok)`` for one program in float64, with IEEE
+    division (``ok``: every output finite). Where an intermediate value is infinite (a
+    removable singularity at a grid point) the derivatives there can be NaN; the fitter treats
+    them as 0 (the output there does not depend on the constants to first order)."""
     L = len(prog)
     op = np.asarray(prog.op, np.int64)
     val = np.empty((L + 1, xs.shape[0]))
@@ -381,6 +412,40 @@ def eval_with_jacobian(prog: Program, xs: np.ndarray):
                    np.asarray(prog.d, np.int64), np.asarray(prog.c, np.float64),
                    np.ascontiguousarray(xs, np.float64), val, jac)
     return val[L], jac[L], bool(ok)
+
+
+def eval_extended(prog: Program, xs: np.ndarray) -> np.ndarray:
+    """The program in extended precision (numpy ``longdouble``, IEEE division): an estimate of
+    its value in exact arithmetic, used for polishing constants below float64 noise."""
+    v = [np.asarray(xs).astype(np.longdouble)]
+    with np.errstate(all="ignore"):
+        for i, o in enumerate(prog.op):
+            x = v[prog.a[i]]
+            c = np.longdouble(prog.c[i])
+            if o in (0, 1, 2, 3, 8):
+                y = v[prog.b[i]]
+            if o == 0:
+                r = x + y
+            elif o == 1:
+                r = x - y
+            elif o == 2:
+                r = x * y
+            elif o == 3:
+                r = x / y
+            elif o == 4:
+                r = x + c
+            elif o in (5, 10):
+                r = x * c
+            elif o == 6:
+                r = c - x
+            elif o == 7:
+                r = c / x
+            elif o == 8:
+                r = x * y + v[prog.d[i]]
+            else:
+                r = np.sqrt(x)
+            v.append(r)
+    return v[-1]
 
 
 # -- builders ----------------------------------------------------------------------------

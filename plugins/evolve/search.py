@@ -29,8 +29,8 @@ import numpy as np
 
 from discover.hashing import vector_keys
 
-from .fit import fit_constants, max_rel_error
-from .functions import Target, reference
+from .fit import fit_constants, fit_multistart, max_rel_error, polish_extended
+from .functions import Target, dd_reference, get_target, reference
 from .program import BINARY, CONST, Builder, Program, eval_population
 
 __all__ = ["seeds", "mutate", "Island", "Fitter", "evolve_island", "pareto_front", "baselines",
@@ -77,7 +77,7 @@ def _poly_fit(xs, fx, deg, zero=False, var=None):
     return ([0.0] if zero else []) + list(c)
 
 
-def seeds(target: Target, a, b, max_ops) -> list[Program]:
+def seeds(target: Target, a, b, max_ops, cf: bool = True) -> list[Program]:
     xs, fx = _nonzero(fit_grid(a, b), reference(target, fit_grid(a, b)))
     zeros = _zero_at(target, a, b)
     zero0 = 0.0 in zeros
@@ -151,6 +151,235 @@ def seeds(target: Target, a, b, max_ops) -> list[Program]:
                 p = bl.program(family=f"symrational{e}/{o}")
                 _init_symmetric(p, target, mid, b - a)
                 out.append(p)
+    if cf and np.all(fx > 0) and not zeros:
+        out += cf_seeds(target, a, b, max_ops)
+    return out
+
+
+def _cf_of(N: np.poly1d, D: np.poly1d, n: int):
+    """``(alpha, beta, [h], [k])`` of ``N/D = alpha + beta/(x + h1 + k1/(x + h2 + ...))`` (a
+    Stieltjes continued fraction, by repeated polynomial division), or None."""
+    if D.order < n or D.coeffs[0] == 0:
+        return None
+    alpha, r = np.polydiv(N.coeffs, D.coeffs)
+    alpha = float(alpha[-1])
+    num, den = np.poly1d(D.coeffs), np.poly1d(r)
+    a_s, b_s = [], []
+    for _ in range(n):
+        if den.order < 0 or not np.any(den.coeffs):
+            return None
+        q, rem = np.polydiv(num.coeffs, den.coeffs)
+        q = np.concatenate([np.zeros(2 - len(q)), q]) if len(q) < 2 else q[-2:]
+        if q[0] == 0:
+            return None
+        a_s.append(float(q[0]))
+        b_s.append(float(q[1]))
+        num, den = den, np.poly1d(rem)
+    h = [b / a for a, b in zip(a_s, b_s)]
+    k = [1.0 / (a_s[j] * a_s[j + 1]) for j in range(n - 1)]
+    if not all(map(math.isfinite, [alpha, 1.0 / a_s[0]] + h + k)):
+        return None
+    return alpha, 1.0 / a_s[0], h, k
+
+
+def _pade_cf(target: Target, x0: float, n: int, squarings: int):
+    """The continued fraction (:func:`_cf_of`) of the [n/n] Pade approximant at ``x0`` of
+    ``f^(1/2^squarings)``, or None where it does not exist."""
+    with mpmath.workdps(40):
+        try:
+            root = mpmath.mpf(2) ** -squarings
+            tay = mpmath.taylor(lambda t: target.mp(t) ** root, mpmath.mpf(x0), 2 * n)
+            P, Q = mpmath.pade(tay, n, n)
+        except Exception:
+            return None
+    shift = np.poly1d([1.0, -x0])
+    N = sum((float(c) * shift ** k for k, c in enumerate(P)), np.poly1d([0.0]))
+    D = sum((float(c) * shift ** k for k, c in enumerate(Q)), np.poly1d([0.0]))
+    return _cf_of(N, D, n)
+
+
+def symmetric_cf3(target: Target, a: float, b: float, c: float, squarings: int, n: int = 1500,
+                  iters: int = 200):
+    """Starting constants for the [3/3] continued fraction with its singular inner level at
+    ``c``, from a *symmetric* rational: with ``g = f^(1/2^s)``, ``G(u) = g(c + u)/g(c)`` and
+    ``tau = (G - 1)/(G + 1)``, fit ``tau`` by an odd rational ``T = u (o0 + o2 u^2)/(1 + e2 u^2)``
+    (a linear problem, Lawson-reweighted to the minimax), so ``G = (1 + T)/(1 - T)`` exactly
+    satisfies ``G(u) G(-u) = 1`` -- the symmetry of the exponential, which this turns into a
+    well-conditioned fit where the direct fit of the program's constants stalls in shallow
+    basins. Returns ``(alpha, beta, [h1, 0, 0], [k, m])`` for :func:`cf_program` (centre c)."""
+    k_ = np.arange(n)
+    xs = np.unique(np.concatenate([(a + b) / 2 + (b - a) / 2 * np.cos(np.pi * k_ / (n - 1)),
+                                   np.linspace(a, b, n)]))
+    xs = xs[xs != c]
+    try:
+        gx = reference(target, xs) ** (0.5 ** squarings)
+        gc = float(reference(target, np.array([c]))[0] ** (0.5 ** squarings))
+    except (ZeroDivisionError, ValueError, ArithmeticError, TypeError):
+        return None     # f is not defined at the centre (outside its domain)
+    if not (np.all(gx > 0) and gc > 0):
+        return None
+    u = xs - c
+    G = gx / gc
+    tau = (G - 1) / (G + 1)
+    w2 = u * u
+    A = np.stack([u, u * w2, -tau * w2], 1)
+    wt = 1.0 / (1 - tau * tau)
+    W = np.ones_like(u)
+    best = None
+    for _ in range(iters):
+        sw = np.sqrt(W) * wt
+        try:
+            sol, *_ = np.linalg.lstsq(A * sw[:, None], tau * sw, rcond=None)
+        except np.linalg.LinAlgError:
+            return None
+        o0, o2, e2 = sol
+        r = (u * (o0 + o2 * w2) / (1 + e2 * w2) - tau) * wt
+        e = float(np.max(np.abs(r)))
+        if not np.isfinite(e):
+            return None
+        if best is None or e < best[0]:
+            best = (e, o0, o2, e2)
+        W = W * np.abs(r)
+        W = W / W.sum() + 1e-12
+    _, o0, o2, e2 = best
+    if o2 == 0 or e2 == 0:
+        return None
+    bb = -2 * e2 / o2
+    m = 1 / e2
+    k = o0 / o2 - m
+    return -gc, gc * bb, [bb / 2 - c, 0.0, 0.0], [k, m]
+
+
+def minimax_rational(xs: np.ndarray, g: np.ndarray, n: int, iters: int = 60):
+    """A near-minimax [n/n] rational approximation of ``g`` (relative error) on ``xs``:
+    Loeb's linearisation ``P - g Q = 0`` (Q monic, divided by the previous Q) with Lawson
+    reweighting towards the minimax solution; polynomials in ``x - mid`` for conditioning.
+    Returns ``(N, D)`` as ``numpy.poly1d`` in x, or None."""
+    mid = (xs[0] + xs[-1]) / 2
+    half = max((xs[-1] - xs[0]) / 2, 1e-300)
+    u = (xs - mid) / half
+    qprev = np.ones_like(u)
+    w = np.ones_like(u)
+    best = None
+    for _ in range(iters):
+        cols = [u ** j / qprev for j in range(n + 1)] + [-g * u ** j / qprev for j in range(n)]
+        A = np.stack(cols, 1) / g[:, None]
+        rhs = u ** n / qprev
+        sw = np.sqrt(w)
+        try:
+            sol, *_ = np.linalg.lstsq(A * sw[:, None], rhs * sw, rcond=None)
+        except np.linalg.LinAlgError:
+            break
+        P = np.poly1d(sol[: n + 1][::-1])
+        Q = np.poly1d(np.concatenate([[1.0], sol[n + 1:][::-1]]))
+        qv = Q(u)
+        if np.any(qv == 0):
+            break
+        r = P(u) / qv / g - 1
+        e = float(np.max(np.abs(r)))
+        if not np.isfinite(e):
+            break
+        if best is None or e < best[0]:
+            best = (e, P, Q)
+        qprev = np.abs(qv) / np.max(np.abs(qv))
+        w = w * np.abs(r)
+        w = w / w.sum() + 1e-12
+    if best is None:
+        return None
+    _, P, Q = best
+    shift = np.poly1d([1.0 / half, -mid / half])
+    N = sum((c * shift ** j for j, c in enumerate(P.coeffs[::-1])), np.poly1d([0.0]))
+    D = sum((c * shift ** j for j, c in enumerate(Q.coeffs[::-1])), np.poly1d([0.0]))
+    return N, D
+
+
+def cf_program(alpha, beta, h, k, *, squarings=0, centre=None) -> Program:
+    """``(alpha + beta/(x + h1 + k1/(x + h2 + ... + k_{n-1}/(x + h_n))))^(2^squarings)`` as a
+    program. With ``centre`` the two innermost levels become ``t + k/t``, ``t = x - centre``
+    (one op fewer, and none for ``t`` when the centre is 0): a removable singularity at the
+    centre, evaluated with IEEE division, as in the published programs."""
+    n = len(h)
+    bl = Builder()
+    if centre is not None and n >= 2:
+        t = 0 if centre == 0 else bl.emit(4, 0, c=-centre)
+        v = bl.emit(7, t, c=k[n - 2])
+        v = bl.emit(0, t, v)
+        top = n - 3
+    else:
+        v = bl.emit(4, 0, c=h[n - 1])
+        top = n - 2
+    for j in range(top, -1, -1):
+        v = bl.emit(7, v, c=k[j])
+        v = bl.emit(0, 0, v)
+        v = bl.emit(4, v, c=h[j])
+    v = bl.emit(7, v, c=beta)
+    v = bl.emit(4, v, c=alpha)
+    for _ in range(squarings):
+        v = bl.emit(2, v, v)
+    kind = "cf" if centre is None else ("cfz" if centre == 0 else "cfm")
+    return bl.program(family=f"{kind}{n}sq{squarings}")
+
+
+def cf_seeds(target: Target, a, b, max_ops) -> list[Program]:
+    """Continued fractions of depth n (an [n/n] rational approximation of ``f^(1/2^s)``)
+    followed by ``s`` squarings, in three forms: general; with the two innermost levels
+    ``t + k/t``, ``t = x - c`` (a removable singularity at c, one op fewer); and with c = 0
+    (no op for t). Starting constants: the continued fraction of a near-minimax rational
+    (:func:`minimax_rational`), its two innermost shifts replaced by their mean (or 0); where
+    that fails, of the Pade approximant."""
+    mid = (a + b) / 2
+    xs = fit_grid(a, b, 400)
+    fx = reference(target, xs)
+    out = []
+    if not np.all(fx > 0):
+        return out
+    for n in range(1, 5):
+        for sq in range(0, 5):
+            if 3 * n + sq - 2 > max_ops:
+                continue
+            g = fx ** (0.5 ** sq)
+            starts = []
+            rat = minimax_rational(xs, g, n)
+            if rat is not None:
+                starts.append(_cf_of(*rat, n))
+            starts.append(_pade_cf(target, mid, n, sq))
+            starts = [c for c in starts if c is not None]
+            centres = [None]
+            if n >= 2:
+                # singular at 0 even when 0 is outside [a, b] (then no division by zero occurs)
+                centres += ["mid", "zero"]
+            for centre in centres:
+                best = None
+                cands = list(starts)
+                if centre == "zero":
+                    cz = _pade_cf(target, 0.0, n, sq)
+                    cands = ([cz] if cz is not None else []) + cands
+                cands = [(cf, None) for cf in cands]
+                if n == 3 and centre is not None:
+                    cs = 0.0 if centre == "zero" else mid
+                    sym = symmetric_cf3(target, a, b, cs, sq)
+                    if sym is not None:
+                        cands.append((sym, cs))
+                for (al, be, hh, kk), fixed in cands:
+                    c = fixed
+                    if fixed is not None:
+                        pass
+                    elif centre == "mid":
+                        c = -(hh[n - 2] + hh[n - 1]) / 2
+                    elif centre == "zero":
+                        c = 0.0
+                    try:
+                        p = cf_program(al, be, hh, kk, squarings=sq, centre=c)
+                    except (IndexError, ValueError):
+                        continue
+                    if p.ops > max_ops or not p.valid_structure():
+                        continue
+                    vals, st = eval_population([p], xs)
+                    e = float(np.max(np.abs(vals[0] / fx - 1))) if st[0] == 0 else math.inf
+                    if best is None or e < best[0]:
+                        best = (e, p)
+                if best is not None:
+                    out.append(best[1])
     return out
 
 
@@ -203,7 +432,65 @@ def _shift_refs(p: Program, start: int, delta: int):
                 lst[i] = v + delta
 
 
-def mutate(p: Program, rng, optional=False) -> tuple[Program, list[str]]:
+def _prepend(q: Program, o: int, c: float) -> Program:
+    """``q`` with a new first instruction ``v = x (o) c`` that every read of x now reads."""
+    _shift_refs(q, 1, 1)
+    for lst in (q.a, q.b, q.d):
+        for i, v in enumerate(lst):
+            if v == 0:
+                lst[i] = 1
+    q.op.insert(0, o)
+    q.a.insert(0, 0)
+    q.b.insert(0, 0)
+    q.d.insert(0, 0)
+    q.c.insert(0, float(c))
+    return q
+
+
+def structural_move(p: Program, rng) -> tuple[Program, str]:
+    """A move a numerical analyst would try (the child is refitted afterwards):
+
+    - ``square``: ``p(x/2)^2`` (exact for 2^x and e^x: f(x) = f(x/2)^2; its kin elsewhere);
+    - ``cf extend``: one read of ``x`` becomes ``x + c/x`` (a continued fraction one level
+      deeper, with a removable singularity at 0 evaluated with IEEE division);
+    - ``centre``: every read of ``x`` reads ``x - c`` instead (c the interval's middle
+      once fitted; seeds start it at 0.5)."""
+    q = p.copy()
+    kind = rng.choice(["square", "cf extend", "centre"])
+    if kind == "square":
+        q = _prepend(q, 5, 0.5)
+        n = len(q.op)
+        q.op.append(2)
+        q.a.append(n)
+        q.b.append(n)
+        q.d.append(0)
+        q.c.append(0.0)
+    elif kind == "cf extend":
+        reads = [(i, f) for i in range(len(q.op)) for f in ("a", "b")
+                 if getattr(q, f)[i] == 0 and (f == "a" or q.op[i] in BINARY)]
+        if not reads:
+            return q, "cf extend"
+        i, f = reads[int(rng.integers(0, len(reads)))]
+        # insert t1 = c/x, t2 = x + t1 before instruction i; instruction i reads t2
+        _shift_refs(q, i + 1, 2)
+        q.op[i:i] = [7, 0]
+        q.a[i:i] = [0, 0]
+        q.b[i:i] = [0, i + 1]
+        q.d[i:i] = [0, 0]
+        q.c[i:i] = [float(rng.choice([1.0, -1.0])) * 10 ** rng.uniform(-3, 1), 0.0]
+        getattr(q, f)[i + 2] = i + 2
+    else:
+        q = _prepend(q, 4, -0.5)
+    return q, kind
+
+
+def mutate(p: Program, rng, optional=False, structural=True) -> tuple[Program, list[str]]:
+    if structural and p.ops >= 6 and rng.random() < 0.08:      # structures worth squaring or deepening
+        q, name = structural_move(p, rng)
+        meta = dict(p.meta)
+        q = q.pruned()
+        q.meta = meta
+        return q, [name]
     q = p.copy()
     names = []
     for _ in range(1 + int(rng.random() < 0.35)):
@@ -397,8 +684,13 @@ class Island:
         if key is None:
             return False
         lst = self.archive.setdefault(ops, [])
-        if any(e.key == key for e in lst):
-            return False
+        same = [e for e in lst if e.key == key]
+        if same:
+            # the same function to 12 digits: keep the more accurate one (accurate programs of
+            # different structure all agree with f to 12 digits)
+            if err >= same[0].err:
+                return False
+            lst.remove(same[0])
         if len(lst) >= self.keep and err >= lst[-1].err:
             return False
         if eid is None:
@@ -436,6 +728,7 @@ class Fitter:
         self.hashes, self.function, self.a, self.b, self.g = hashes, function, a, b, grids
         self.cache = cache and hashes is not None
         self.memo: dict = {}
+        self.target = get_target(function, a, b)
 
     def _key(self, tag: str, prog: Program, fkey: int) -> str:
         return (f"{self.function}|{self.a!r}|{self.b!r}|{tag}|{fkey:x}|{prog.ops}|"
@@ -466,8 +759,21 @@ class Fitter:
         if out is not None:
             q, _, err = self._load(out)
             return q, err
-        q, fit_err = fit_constants(prog, g.fxs, g.ffx, lawson_rounds=6)
-        err = max_rel_error(q, g.cxs, g.cfx)
+        if prog.meta.get("family", "").startswith("cf"):
+            # continued fractions (+ squarings): a multimodal error surface, so random
+            # multi-start, then a minimax polish in extended precision
+            q, err = fit_multistart(prog, g.fxs, g.ffx, starts=8, check=(g.cxs, g.cfx))
+            fit_err = err
+            if math.isfinite(err) and err < 1e-9:
+                hi, lo = dd_reference(self.target, g.fxs)
+                q2, _ = polish_extended(q, g.fxs, hi, lo)
+                e2 = max_rel_error(q2, g.cxs, g.cfx)
+                if e2 < err:
+                    q, err, fit_err = q2, e2, e2
+        else:
+            q, fit_err = fit_constants(prog, g.fxs, g.ffx, lawson_rounds=6)
+            err = max_rel_error(q, g.cxs, g.cfx)
+        q.meta = dict(prog.meta)
         self._put(key, q, fit_err, err)
         return q, err
 
@@ -513,6 +819,7 @@ class Fitter:
 
 def evolve_island(island: Island, fitter: Fitter, rng, *, generations: int | None = None,
                   deadline: float | None = None, optional: bool = False,
+                  structural: bool = True,
                   clock: float = 0.0, stats: dict | None = None) -> dict:
     """Run one island for ``generations`` children, or until ``deadline`` (``time.time()``).
 
@@ -536,7 +843,7 @@ def evolve_island(island: Island, fitter: Fitter, rng, *, generations: int | Non
         lv = int(rng.choice(levels))
         lst = island.archive[lv]
         parent = lst[min(int(rng.integers(0, len(lst))), int(rng.integers(0, len(lst))))]
-        child, muts = mutate(parent.prog, rng, optional)
+        child, muts = mutate(parent.prog, rng, optional, structural)
         stats["children"] += 1
         if not child.valid_structure() or child.ops > island.max_ops:
             stats["invalid"] += 1
@@ -590,7 +897,8 @@ def prune_lineage(lineage: dict, alive) -> dict:
 
 # -- baselines ---------------------------------------------------------------------------
 def baselines(target: Target, a, b, max_ops) -> list[dict]:
-    """Taylor, minimax polynomial and Pade programs built and measured by the tool itself."""
+    """Taylor, minimax polynomial, best rational and Pade programs built and measured by the
+    tool itself."""
     xs, fx = _nonzero(fit_grid(a, b), reference(target, fit_grid(a, b)))
     cxs, cfx = _nonzero(check_grid(a, b), reference(target, check_grid(a, b)))
     zero0 = 0.0 in _zero_at(target, a, b)
@@ -615,6 +923,14 @@ def baselines(target: Target, a, b, max_ops) -> list[dict]:
             q, _ = fit_constants(p, xs, fx)
             out.append({"method": "minimax", "degree": d, "ops": q.ops,
                         "max_rel_error": max_rel_error(q, cxs, cfx), "program": q})
+    # best rational P_m/Q_n at each op count (least squares, Lawson, minimax polish)
+    for p in seeds(target, a, b, max_ops):
+        fam = p.meta.get("family", "")
+        if not fam.startswith("rational"):
+            continue
+        q, _ = fit_constants(p, xs, fx)
+        out.append({"method": "rational", "degree": fam[len("rational"):], "ops": q.ops,
+                    "max_rel_error": max_rel_error(q, cxs, cfx), "program": q})
     for m in range(1, max_ops // 4 + 1):
         with mpmath.workdps(40):
             try:
