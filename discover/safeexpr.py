@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import io
 import math
+import operator
 import re
 import tokenize
 from fractions import Fraction
@@ -165,20 +166,7 @@ class Expr:
         if op == "call":
             fn = FUNCTIONS[args[0]][2]
             return fn(*(a.to_sympy(symbols) for a in args[1:]))
-        vals = [a.to_sympy(symbols) for a in args]
-        if op == "neg":
-            return -vals[0]
-        if op == "+":
-            return vals[0] + vals[1]
-        if op == "-":
-            return vals[0] - vals[1]
-        if op == "*":
-            return vals[0] * vals[1]
-        if op == "/":
-            return vals[0] / vals[1]
-        if op == "^":
-            return vals[0] ** vals[1]
-        raise ExpressionError(f"internal: unknown node {op!r}")
+        return self._arith([a.to_sympy(symbols) for a in args], operator.pow)
 
     def evaluate(self, dps: int, env: Mapping[str, Callable[[int], object] | object] | None = None):
         """Evaluate with mpmath at ``dps`` decimal digits (plus guard digits) and return an mpf.
@@ -217,24 +205,26 @@ class Expr:
             fn = FUNCTIONS[args[0]][1]
             return fn(*(a._eval(env, dps) for a in args[1:]))
         vals = [a._eval(env, dps) for a in args]
-        if op == "neg":
+        if op == "/" and vals[1] == 0:
+            raise ExpressionError(f"invalid expression {self.source!r}: division by zero")
+        return self._arith(vals, mpmath.power)
+
+    def _arith(self, vals: list, power: Callable):
+        """This arithmetic node applied to its operands' values (sympy or mpmath alike)."""
+        if self.op == "neg":
             return -vals[0]
-        if op == "+":
-            return vals[0] + vals[1]
-        if op == "-":
-            return vals[0] - vals[1]
-        if op == "*":
-            return vals[0] * vals[1]
-        if op == "/":
-            if vals[1] == 0:
-                raise ExpressionError(f"invalid expression {self.source!r}: division by zero")
-            return vals[0] / vals[1]
-        if op == "^":
-            return mpmath.power(vals[0], vals[1])
-        raise ExpressionError(f"internal: unknown node {op!r}")
+        if self.op == "^":
+            return power(vals[0], vals[1])
+        fn = _ARITH.get(self.op)
+        if fn is None:
+            raise ExpressionError(f"internal: unknown node {self.op!r}")
+        return fn(vals[0], vals[1])
 
     def __str__(self) -> str:
         return str(self.to_sympy())
+
+
+_ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
 def _is_decimal(text: str) -> bool:
