@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -577,6 +578,27 @@ def _plugin_commands(pl, sub) -> None:
                   f"command or fix the plugin", file=sys.stderr)
 
 
+_VALUE_LIKE = re.compile(r"-(\d|\.\d|.*[\^*+/(),=<>])")
+
+
+def _attach_negative_values(argv: list[str]) -> list[str]:
+    """``--b -n^2+n`` and ``--b -2,3,0`` as ``--b=...``: argparse takes a value that starts with
+    ``-`` and is not a plain number for an option and stops with "expected one argument". A
+    token that starts with ``-`` followed by a digit, or that contains an operator, is a value."""
+    out: list[str] = []
+    it = iter(range(len(argv)))
+    for i in it:
+        tok = argv[i]
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        if (tok.startswith("--") and "=" not in tok and len(tok) > 2 and nxt is not None
+                and nxt.startswith("-") and not nxt.startswith("--") and _VALUE_LIKE.match(nxt)):
+            out.append(f"{tok}={nxt}")
+            next(it)
+        else:
+            out.append(tok)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     pl = None
@@ -587,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
         no = "--no-plugins" in argv or os.environ.get("DISCOVER_DISABLE_PLUGIN_AUTOLOAD")
         pl = get_plugin_manager(autoload=False if no else None)
     parser = build_parser(pl)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_attach_negative_values(argv))
     if pl is not None:
         args._plugins = pl
     try:

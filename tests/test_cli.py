@@ -84,3 +84,17 @@ def test_rich_markup_in_data_is_printed_verbatim(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "search-file fields ([generator] table)" in out
     assert "[generator.matrices]" in out
+
+
+def test_a_value_starting_with_minus_is_taken_as_the_value(capsys):
+    from discover.cli import _attach_negative_values
+
+    assert _attach_negative_values(["verify", "--b", "-n^2+n", "--a", "-2,3", "--json"]) == \
+        ["verify", "--b=-n^2+n", "--a=-2,3", "--json"]
+    assert _attach_negative_values(["run", "--workers", "-1"]) == ["run", "--workers=-1"]
+    assert _attach_negative_values(["show", "--json", "-q"]) == ["show", "--json", "-q"]
+    # end to end: b(n) = -n^2 + ... given without '='
+    code = main(["verify", "--a", "3*n+2", "--b", "-2*n^2+3*n", "--value", "12/(3*pi-4)",
+                 "--digits", "40", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["equal"] is True, out
