@@ -1,0 +1,792 @@
+"""A goal-directed inductive prover for TIP problems (read by :mod:`.tip`).
+
+``prove_goal(problem, seconds)`` tries the problem's goal with
+
+* rewriting by the definitions (pattern equations), proved lemmas (oriented by size, ordered
+  rewriting for permutative ones such as commutativity) and the hypotheses in context;
+* case splits on a stuck term: the argument a definition needs to see as a constructor (an
+  ``ite`` condition, a ``match`` scrutinee), one case per constructor with the hypothesis
+  ``t = K(z)``; hypotheses are re-normalised in each case (``have``), decomposed by constructor
+  injectivity (``inj``) and contradictory ones close the case (``absurd``);
+* structural induction on a variable, the hypothesis generalised over the other variables
+  (they stay universally quantified in it, so it is used at other instances, e.g. for
+  accumulators and for recursion on two arguments), and conditional hypotheses (from a goal
+  ``A => B``) used as conditional rewrite rules;
+* lemma discovery: terms over the problem's signature are evaluated on generated values, terms
+  with equal values give conjectured equations, which are proved (smallest first) and become
+  rewrite rules, then the goal is tried again.
+
+Before that the goal is evaluated on generated values: a false goal gets a counterexample and
+no proof. Every proof is a JSON tree (``chain`` / ``split`` / ``induction`` / ``have`` /
+``inj`` / ``absurd``) checked by :func:`plugins.logic.checker.check_tip` before it is reported.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import time
+from pathlib import Path
+
+from .tip import Problem, Statement, show_statement, show_term, term_to_json
+
+__all__ = ["prove_goal", "evaluate", "find_counterexample", "proof_graph"]
+
+
+class Budget(Exception):
+    pass
+
+
+def _vars(t, out=None):
+    out = [] if out is None else out
+    if isinstance(t, str):
+        if t not in out:
+            out.append(t)
+    else:
+        for a in t[1:]:
+            _vars(a, out)
+    return out
+
+
+def _subst(t, s):
+    if isinstance(t, str):
+        return s.get(t, t)
+    return (t[0],) + tuple(_subst(a, s) for a in t[1:])
+
+
+def _size(t):
+    return 1 if isinstance(t, str) else 1 + sum(_size(a) for a in t[1:])
+
+
+def _key(t):
+    return (_size(t), repr(t))
+
+
+def _match(p, t, s):
+    if isinstance(p, str):
+        if p in s:
+            return s[p] == t
+        s[p] = t
+        return True
+    if isinstance(t, str) or p[0] != t[0] or len(p) != len(t):
+        return False
+    for a, b in zip(p[1:], t[1:]):
+        if not _match(a, b, s):
+            return False
+    return True
+
+
+def _at(t, pos):
+    for i in pos:
+        t = t[i]
+    return t
+
+
+def _put(t, pos, new):
+    if not pos:
+        return new
+    i = pos[0]
+    return t[:i] + (_put(t[i], pos[1:], new),) + t[i + 1:]
+
+
+def _sk(name):
+    return ("!" + name,)
+
+
+class Rule:
+    __slots__ = ("ref", "vars", "lhs", "rhs", "conds", "dir", "ordered")
+
+    def __init__(self, ref, vars_, lhs, rhs, conds=(), dir_="lr", ordered=False):
+        self.ref, self.vars, self.lhs, self.rhs = ref, vars_, lhs, rhs
+        self.conds, self.dir, self.ordered = tuple(conds), dir_, ordered
+
+
+def orientations(ref, vars_, l, r, conds=()):
+    """Usable rewrite rules for the equation l = r (named ref)."""
+    vl, vr = set(_vars(l)), set(_vars(r))
+    vc = set()
+    for a, b in conds:
+        vc |= set(_vars(a)) | set(_vars(b))
+    out = []
+    if isinstance(l, str) and isinstance(r, str):
+        return out
+    kl, kr = _key(l), _key(r)
+    if not isinstance(l, str) and vr <= vl and vc <= vl and _size(l) > _size(r):
+        out.append(Rule(ref, vars_, l, r, conds, "lr"))
+    elif not isinstance(r, str) and vl <= vr and vc <= vr and _size(r) > _size(l):
+        out.append(Rule(ref, vars_, r, l, conds, "rl"))
+    elif vl == vr and vc <= vl:
+        if not isinstance(l, str):
+            out.append(Rule(ref, vars_, l, r, conds, "lr", ordered=kl != kr))
+        if not isinstance(r, str):
+            out.append(Rule(ref, vars_, r, l, conds, "rl", ordered=True))
+    return out
+
+
+class Rewriter:
+    """Innermost rewriting with recorded steps ([ref, dir, pos, sub, conds])."""
+
+    def __init__(self, rules, deadline, cond_depth=2):
+        self.by_head = {}
+        for r in rules:
+            self.by_head.setdefault(r.lhs[0], []).append(r)
+        self.cache = {}
+        self.deadline = deadline
+        self.cond_depth = cond_depth
+        self.count = 0
+
+    def normal(self, t):
+        """(normal form, steps from t to it)."""
+        hit = self.cache.get(t)
+        if hit is not None:
+            return hit
+        steps = []
+        nf = self._norm(t, (), steps, 0)
+        res = (nf, tuple(steps))
+        self.cache[t] = res
+        return res
+
+    def _norm(self, t, pos, steps, depth):
+        if isinstance(t, str):
+            return t
+        self.count += 1
+        if self.count & 1023 == 0 and time.monotonic() > self.deadline:
+            raise Budget()
+        if depth > 400:
+            raise Budget()
+        hit = self.cache.get(t)
+        if hit is not None:
+            for st in hit[1]:
+                steps.append([st[0], st[1], list(pos) + st[2], st[3], st[4]])
+            return hit[0]
+        args = list(t[1:])
+        for i, a in enumerate(args):
+            if not isinstance(a, str):
+                args[i] = self._norm(a, pos + (i + 1,), steps, depth + 1)
+        t = (t[0],) + tuple(args)
+        for r in self.by_head.get(t[0], ()):
+            s = {}
+            if not _match(r.lhs, t, s):
+                continue
+            new = _subst(r.rhs, s)
+            if r.ordered and not (_key(new) < _key(t)):
+                continue
+            conds = []
+            if r.conds:
+                ok = True
+                if self.cond_depth <= 0:
+                    continue
+                for a, b in r.conds:
+                    a, b = _subst(a, s), _subst(b, s)
+                    if _vars(a) or _vars(b):
+                        ok = False
+                        break
+                    ch = self.equal(a, b)
+                    if ch is None:
+                        ok = False
+                        break
+                    conds.append(ch)
+                if not ok:
+                    continue
+            steps.append([r.ref, r.dir, list(pos), {k: term_to_json(v) for k, v in s.items()},
+                          conds])
+            return self._norm(new, pos, steps, depth + 1)
+        return t
+
+    def equal(self, a, b):
+        """Steps of a chain from a to b if they have one normal form, else None."""
+        self.cond_depth -= 1
+        try:
+            na, sa = self.normal(a)
+            nb, sb = self.normal(b)
+        finally:
+            self.cond_depth += 1
+        if na != nb:
+            return None
+        return list(sa) + reverse(sb)
+
+
+def reverse(steps):
+    return [[s[0], "rl" if s[1] == "lr" else "lr", s[2], s[3], s[4]] for s in reversed(steps)]
+
+
+class Ctx:
+    def __init__(self, fixed, hyps, ihs, active=None):
+        self.fixed = dict(fixed)           # skolem name -> sort
+        self.hyps = list(hyps)             # ground equations, indexed as the checker sees them
+        self.ihs = list(ihs)               # (vars, l, r, conds) with rule variables
+        self.active = list(range(len(hyps))) if active is None else list(active)
+
+
+class Prover:
+    def __init__(self, problem: Problem, deadline: float):
+        self.p = problem
+        self.deadline = deadline
+        self.defs = [Rule(name, vs, l, r) for name, vs, l, r in problem.rules]
+        self.def_heads = {}
+        for name, vs, l, r in problem.rules:
+            self.def_heads.setdefault(l[0], []).append(l)
+        self.lemmas = []                    # (Statement, proof)
+        self.lemma_rules = []
+        self.fresh = itertools.count()
+
+    # ------------------------------------------------------------ sorts
+    def sort_of(self, t, ctx):
+        if t[0].startswith("!"):
+            return ctx.fixed[t[0][1:]]
+        return self.p.sig[t[0]][1]
+
+    # ------------------------------------------------------------ rules
+    def rules_for(self, ctx, ih_dirs):
+        rules = list(self.defs) + list(self.lemma_rules)
+        for i in ctx.active:
+            a, b = ctx.hyps[i]
+            if self._con(b) and not self._con(a):
+                rules.append(Rule(f"hyp:{i}", {}, a, b, (), "lr"))
+            elif self._con(a) and not self._con(b):
+                rules.append(Rule(f"hyp:{i}", {}, b, a, (), "rl"))
+            elif _key(a) >= _key(b):
+                rules.append(Rule(f"hyp:{i}", {}, a, b, (), "lr"))
+            else:
+                rules.append(Rule(f"hyp:{i}", {}, b, a, (), "rl"))
+        for j, (vs, l, r, conds) in enumerate(ctx.ihs):
+            d = ih_dirs[j] if j < len(ih_dirs) else "lr"
+            vl, vr = set(_vars(l)), set(_vars(r))
+            vc = set()
+            for a, b in conds:
+                vc |= set(_vars(a)) | set(_vars(b))
+            if d == "lr" and not isinstance(l, str) and vr | vc <= vl:
+                rules.append(Rule(f"ih:{j}", vs, l, r, conds, "lr"))
+            elif d == "rl" and not isinstance(r, str) and vl | vc <= vr:
+                rules.append(Rule(f"ih:{j}", vs, r, l, conds, "rl"))
+        return rules
+
+    # ------------------------------------------------------------ one context
+    def prove_in(self, ctx, goal, depth, ih_dirs=()):
+        if time.monotonic() > self.deadline:
+            raise Budget()
+        rw = Rewriter(self.rules_for(ctx, ih_dirs), self.deadline)
+        # inter-reduce the hypotheses
+        wrap = []
+        for _ in range(4):
+            changed = False
+            for i in list(ctx.active):
+                a, b = ctx.hyps[i]
+                others = Ctx(ctx.fixed, ctx.hyps, ctx.ihs, [k for k in ctx.active if k != i])
+                rw2 = Rewriter(self.rules_for(others, ih_dirs), self.deadline)
+                na, sa = rw2.normal(a)
+                nb, sb = rw2.normal(b)
+                if na == nb:
+                    ctx.active.remove(i)
+                    changed = True
+                    continue
+                if (na, nb) != (a, b):
+                    steps = reverse(sa) + [[f"hyp:{i}", "lr", [], {}, []]] + list(sb)
+                    wrap.append({"by": "have", "eq": [term_to_json(na), term_to_json(nb)],
+                                 "steps": steps})
+                    ctx.hyps.append((na, nb))
+                    ctx.active.remove(i)
+                    i = len(ctx.hyps) - 1
+                    ctx.active.append(i)
+                    a, b = na, nb
+                    changed = True
+                if self._con(a) and self._con(b):
+                    if a[0] != b[0]:
+                        return self._wrap(wrap, {"by": "absurd", "hyp": i})
+                    wrap.append({"by": "inj", "hyp": i})
+                    ctx.active.remove(i)
+                    for x, y in zip(a[1:], b[1:]):
+                        ctx.hyps.append((x, y))
+                        ctx.active.append(len(ctx.hyps) - 1)
+                    changed = True
+            if not changed:
+                break
+            rw = Rewriter(self.rules_for(ctx, ih_dirs), self.deadline)
+        l, r = goal
+        nl, sl = rw.normal(l)
+        nr, sr = rw.normal(r)
+        if nl == nr:
+            return self._wrap(wrap, {"by": "chain", "steps": list(sl) + reverse(sr)})
+        if depth <= 0:
+            return None
+        for t in self._stuck(nl, ctx) + self._stuck(nr, ctx):
+            srt = self.sort_of(t, ctx)
+            cases = []
+            for con, argsorts in self.p.datatypes.get(srt, []):
+                names = [f"c{next(self.fresh)}" for _ in argsorts]
+                fixed = dict(ctx.fixed)
+                fixed.update(zip(names, argsorts))
+                sub = Ctx(fixed, ctx.hyps + [(t, (con,) + tuple(_sk(n) for n in names))], ctx.ihs,
+                          ctx.active + [len(ctx.hyps)])
+                pr = self.prove_in(sub, (nl, nr), depth - 1, ih_dirs)
+                if pr is None:
+                    break
+                cases.append({"con": con, "names": names, "proof": pr})
+            else:
+                tail = {"by": "chain", "steps": list(sl) + reverse(sr)}
+                split = {"by": "split", "term": term_to_json(t), "cases": cases}
+                # the split proves nl = nr; the goal l = r follows by the chains
+                return self._wrap(wrap, {"by": "rewrite", "left": list(sl), "right": list(sr),
+                                         "then": split} if (sl or sr) else split)
+            break   # only the first stuck term
+        return None
+
+    def _wrap(self, wrap, proof):
+        for w in reversed(wrap):
+            w = dict(w)
+            w["then"] = proof
+            proof = w
+        return proof
+
+    def _con(self, t):
+        return not isinstance(t, str) and t[0] in self.p.constructors
+
+    def _stuck(self, t, ctx, out=None):
+        """Subterms a definition needs as a constructor, innermost first."""
+        out = [] if out is None else out
+        if isinstance(t, str):
+            return out
+        for a in t[1:]:
+            self._stuck(a, ctx, out)
+        pats = self.def_heads.get(t[0])
+        if pats:
+            for p in pats:
+                for i, (pa, a) in enumerate(zip(p[1:], t[1:])):
+                    if not isinstance(pa, str) and not self._con(a) and a not in out:
+                        if self.sort_of(a, ctx) in self.p.datatypes:
+                            out.append(a)
+                    elif not isinstance(pa, str) and self._con(a):
+                        # nested constructor patterns: look one level deeper
+                        for pb, b in zip(pa[1:], a[1:]):
+                            if not isinstance(pb, str) and not isinstance(b, str) and \
+                                    not self._con(b) and b not in out and \
+                                    self.sort_of(b, ctx) in self.p.datatypes:
+                                out.append(b)
+        return out
+
+    # ------------------------------------------------------------ statements
+    def prove_statement(self, st: Statement, depth=2, induction=True):
+        sk = {v: _sk(v) for v, _ in st.vars}
+        fixed = dict(st.vars)
+        hyps = [(_subst(a, sk), _subst(b, sk)) for a, b in st.hyps]
+        goal = (_subst(st.concl[0], sk), _subst(st.concl[1], sk))
+        try:
+            pr = self.prove_in(Ctx(fixed, hyps, []), goal, depth)
+        except (Budget, RecursionError):
+            pr = None
+        if pr is not None or not induction:
+            return pr
+        order = sorted([v for v, s in st.vars if s in self.p.datatypes],
+                       key=lambda v: -self._rec_score(v, st))
+        for x in order:
+            if time.monotonic() > self.deadline:
+                return None
+            srt = fixed[x]
+            cases = []
+            for con, argsorts in self.p.datatypes[srt]:
+                names = [f"{x}{k}" if f"{x}{k}" not in fixed else f"{x}_{k}"
+                         for k in range(1, len(argsorts) + 1)]
+                pat = (con,) + tuple(_sk(n) for n in names)
+                f2 = {v: s for v, s in fixed.items() if v != x}
+                f2.update(zip(names, argsorts))
+                sk2 = {v: _sk(v) for v in f2}
+                sk2[x] = pat
+                others = {v: s for v, s in st.vars if v != x}
+                ihs = []
+                for n, s in zip(names, argsorts):
+                    if s == srt:
+                        m = {x: _sk(n)}
+                        ihs.append((others, _subst(st.concl[0], m), _subst(st.concl[1], m),
+                                    tuple((_subst(a, m), _subst(b, m)) for a, b in st.hyps)))
+                hyps = [(_subst(a, sk2), _subst(b, sk2)) for a, b in st.hyps]
+                goal = (_subst(st.concl[0], sk2), _subst(st.concl[1], sk2))
+                pr = None
+                dirs_opts = [()] if not ihs else list(itertools.product(("lr", "rl"),
+                                                                         repeat=len(ihs)))
+                for dirs in dirs_opts:
+                    try:
+                        pr = self.prove_in(Ctx(f2, hyps, ihs), goal, depth + 1, dirs)
+                    except (Budget, RecursionError):
+                        pr = None
+                    if pr is not None:
+                        break
+                if pr is None:
+                    break
+                cases.append({"con": con, "names": names, "proof": pr})
+            else:
+                return {"by": "induction", "var": x, "cases": cases}
+        return None
+
+    def _rec_score(self, v, st):
+        """Prefer variables that definitions match on (first argument positions)."""
+        score = 0
+
+        def walk(t):
+            nonlocal score
+            if isinstance(t, str):
+                return
+            for p in self.def_heads.get(t[0], ()):
+                for pa, a in zip(p[1:], t[1:]):
+                    if a == v and not isinstance(pa, str):
+                        score += 1
+            for a in t[1:]:
+                walk(a)
+        walk(st.concl[0])
+        walk(st.concl[1])
+        for a, b in st.hyps:
+            walk(a)
+            walk(b)
+        return score
+
+    def add_lemma(self, st: Statement, proof):
+        k = len(self.lemmas)
+        self.lemmas.append((st, proof))
+        self.lemma_rules.extend(orientations(f"lemma:{k}", dict(st.vars), st.concl[0],
+                                             st.concl[1], st.hyps))
+
+
+# ---------------------------------------------------------------- evaluation
+
+def evaluate(problem: Problem, t, limit=20000):
+    """Normal form of a ground term by the definitions (None when it runs too long)."""
+    rw = Rewriter([Rule(n, v, l, r) for n, v, l, r in problem.rules], time.monotonic() + 5)
+    try:
+        return rw.normal(t)[0]
+    except (Budget, RecursionError):
+        return None
+
+
+class Evaluator:
+    def __init__(self, problem):
+        self.p = problem
+        self.rw = Rewriter([Rule(n, v, l, r) for n, v, l, r in problem.rules],
+                           time.monotonic() + 3600)
+
+    def __call__(self, t):
+        self.rw.count = 0
+        try:
+            nf = self.rw.normal(t)[0]
+        except (Budget, RecursionError):
+            return None
+        if len(self.rw.cache) > 200000:
+            self.rw.cache.clear()
+        return nf
+
+
+def random_value(problem, sort, rng, depth=3):
+    cons = problem.datatypes.get(sort)
+    if cons is None:
+        if sort.startswith("fun<"):
+            return None
+        return (f"{sort}#{rng.randrange(3)}",)
+    if depth <= 0:
+        base = [c for c in cons if sort not in c[1]]
+        c = base[0] if base else cons[0]
+    else:
+        c = rng.choice(cons)
+        if sort == "Nat" or sort.startswith("list<"):
+            rec = [k for k in cons if sort in k[1]]
+            if rec and rng.random() < 0.6:
+                c = rec[0]
+    args = []
+    for s in c[1]:
+        v = random_value(problem, s, rng, depth - 1)
+        if v is None:
+            return None
+        args.append(v)
+    return (c[0],) + tuple(args)
+
+
+def find_counterexample(problem: Problem, st: Statement, tries=300, seed=1):
+    """An assignment on which the hypotheses hold and the conclusion fails, or None."""
+    ev = Evaluator(problem)
+    rng = random.Random(seed)
+    for k in range(tries):
+        env = {}
+        for v, s in st.vars:
+            val = random_value(problem, s, rng, depth=2 + k % 4)
+            if val is None:
+                return None
+            env[v] = val
+        ok = True
+        for a, b in st.hyps:
+            x, y = ev(_subst(a, env)), ev(_subst(b, env))
+            if x is None or y is None or x != y:
+                ok = False
+                break
+        if not ok:
+            continue
+        x, y = ev(_subst(st.concl[0], env)), ev(_subst(st.concl[1], env))
+        if x is not None and y is not None and x != y:
+            return {v: show_term(val) for v, val in env.items()}
+    return None
+
+
+# ---------------------------------------------------------------- lemma discovery
+
+def _explore_terms(problem: Problem, st: Statement, max_size: int, cap: int):
+    """Well-sorted terms over the goal's function symbols, smallest first: {sort: [terms]}."""
+    sig = problem.sig
+    funs = set()
+
+    def collect(t):
+        if isinstance(t, str):
+            return
+        if t[0] in sig and not t[0].startswith("!"):
+            funs.add(t[0])
+        for a in t[1:]:
+            collect(a)
+    for a, b in [st.concl] + list(st.hyps):
+        collect(a)
+        collect(b)
+    # the definitions' own callees
+    changed = True
+    while changed:
+        changed = False
+        for n, vs, l, r in problem.rules:
+            if l[0] in funs:
+                before = len(funs)
+                collect(r)
+                changed |= len(funs) != before
+    skip = {"ite", "not", "and", "or", "=>"}
+    funs = {f for f in funs if "~" not in f and f.split("<")[0] not in skip and
+            not f.startswith("@") and not f.startswith("lam")}
+    for s, cs in problem.datatypes.items():
+        for c, args in cs:
+            if c in funs or s == "Bool":
+                continue
+            if not args or s == "Nat":
+                funs.add(c)
+    sorts = {s for _, s in st.vars}
+    for f in funs:
+        sorts.add(sig[f][1])
+        sorts.update(sig[f][0])
+    sorts = {s for s in sorts if not s.startswith("fun<")}
+    funs = {f for f in funs if all(s in sorts for s in sig[f][0])}
+    by_size = {}
+    names = {}
+    for s in sorted(sorts):
+        base = "".join(ch for ch in s.split("<")[0].lower() if ch.isalpha())[:2] or "v"
+        nv = 3 if s in problem.datatypes and s != "Bool" else (2 if s != "Bool" else 0)
+        vs = [f"{base}{i}" for i in range(nv)]
+        names[s] = vs
+        by_size.setdefault((s, 1), []).extend(vs)
+    for f in sorted(funs):
+        if not sig[f][0]:
+            by_size.setdefault((sig[f][1], 1), []).append((f,))
+    total = sum(len(v) for v in by_size.values())
+    for size in range(2, max_size + 1):
+        for f in sorted(funs):
+            args_s, res = sig[f]
+            if not args_s:
+                continue
+            n = len(args_s)
+            for split in _compositions(size - 1, n):
+                pools = [by_size.get((s, k), []) for s, k in zip(args_s, split)]
+                if any(not p for p in pools):
+                    continue
+                for combo in itertools.product(*pools):
+                    by_size.setdefault((res, size), []).append((f,) + combo)
+                    total += 1
+                    if total > cap:
+                        return by_size, names
+    return by_size, names
+
+
+def _compositions(total, parts):
+    if parts == 1:
+        if total >= 1:
+            yield (total,)
+        return
+    for first in range(1, total - parts + 2):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first,) + rest
+
+
+def _canon(l, r, sorts):
+    """Rename variables by first occurrence (per sort)."""
+    order = _vars(l) + [v for v in _vars(r) if v not in _vars(l)]
+    count = {}
+    ren = {}
+    for v in order:
+        s = sorts[v]
+        k = count.get(s, 0)
+        count[s] = k + 1
+        base = "".join(ch for ch in v if ch.isalpha())
+        ren[v] = f"{base}{k}"
+    return _subst(l, ren), _subst(r, ren), [(ren[v], sorts[v]) for v in order]
+
+
+def conjectures(problem, st, rng, max_size=6, cap=6000, nprobes=14):
+    by_size, names = _explore_terms(problem, st, max_size, cap)
+    sorts = {v: s for s, vs in names.items() for v in vs}
+    ev = Evaluator(problem)
+    envs = []
+    for k in range(nprobes):
+        env = {}
+        for v, s in sorts.items():
+            env[v] = random_value(problem, s, rng, depth=1 + k % 4)
+        envs.append(env)
+    classes = {}
+    for (s, size) in sorted(by_size, key=lambda k: k[1]):
+        for t in by_size[(s, size)]:
+            vals = []
+            for env in envs:
+                v = ev(_subst(t, env))
+                if v is None:
+                    break
+                vals.append(v)
+            else:
+                classes.setdefault((s, tuple(vals)), []).append(t)
+    out = []
+    for (s, _), ts in classes.items():
+        if len(ts) < 2:
+            continue
+        ts.sort(key=_key)
+        rep = ts[0]
+        for t in ts[1:]:
+            vr, vt = set(_vars(rep)), set(_vars(t))
+            if not vt and not vr:
+                continue
+            l, r, vs = _canon(t, rep, sorts)
+            out.append(Statement(vs, [], (l, r)))
+    out.sort(key=lambda c: (_size(c.concl[0]) + _size(c.concl[1]), repr(c.concl)))
+    return out
+
+
+# ---------------------------------------------------------------- the driver
+
+def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True, seed: int = 1,
+               log=None):
+    """Try the problem's goal. Returns a dict: proved, goal, proof, lemmas [(Statement, proof)]
+    used, counterexample, seconds."""
+    t0 = time.monotonic()
+    st = problem.goal
+    res = {"goal": show_statement(st), "proved": False, "proof": None, "lemmas": [],
+           "counterexample": None}
+    cex = find_counterexample(problem, st)
+    if cex is not None:
+        res["counterexample"] = cex
+        res["seconds"] = time.monotonic() - t0
+        return res
+    deadline = t0 + seconds
+    pv = Prover(problem, deadline)
+    pr = pv.prove_statement(st)
+    if pr is None and explore and time.monotonic() < deadline:
+        rng = random.Random(seed)
+        for max_size in (3, 4, 5, 6):
+            if time.monotonic() > deadline:
+                break
+            cands = conjectures(problem, st, rng, max_size=max_size)
+            new = 0
+            for c in cands:
+                if time.monotonic() > deadline:
+                    break
+                # already a consequence of the rules?
+                sub = Prover(problem, min(deadline, time.monotonic() + 0.5))
+                sub.lemmas, sub.lemma_rules = pv.lemmas, pv.lemma_rules
+                try:
+                    if sub.prove_statement(c, depth=0, induction=False) is not None:
+                        continue
+                except Budget:
+                    continue
+                sub.deadline = min(deadline, time.monotonic() + 0.6)
+                try:
+                    lp = sub.prove_statement(c, depth=1)
+                except Budget:
+                    lp = None
+                if lp is not None:
+                    pv.add_lemma(c, lp)
+                    new += 1
+                    if log:
+                        log(f"lemma {show_statement(c)}")
+            if new:
+                pv.deadline = deadline
+                pr = pv.prove_statement(st)
+                if pr is not None:
+                    break
+    res["seconds"] = time.monotonic() - t0
+    if pr is not None:
+        res["proved"] = True
+        res["proof"] = pr
+        used = _used_lemmas(pr, pv.lemmas)
+        res["lemmas"] = [(k, pv.lemmas[k][0], pv.lemmas[k][1]) for k in used]
+    return res
+
+
+def _refs(proof, out):
+    if isinstance(proof, dict):
+        for k, v in proof.items():
+            if k in ("steps", "left", "right"):
+                for s in v:
+                    if isinstance(s[0], str) and s[0].startswith("lemma:"):
+                        out.add(int(s[0][6:]))
+                    for c in s[4]:
+                        _refs({"steps": c}, out)
+            else:
+                _refs(v, out)
+    elif isinstance(proof, list):
+        for v in proof:
+            _refs(v, out)
+    return out
+
+
+def _used_lemmas(proof, lemmas):
+    todo = list(_refs(proof, set()))
+    seen = set()
+    while todo:
+        k = todo.pop()
+        if k in seen:
+            continue
+        seen.add(k)
+        todo.extend(_refs(lemmas[k][1], set()))
+    return sorted(seen)
+
+
+def proof_graph(problem: Problem, res: dict) -> dict:
+    """The JSON proof graph (format ``tip-proof``): definitions, the lemmas used, the goal;
+    links from each premise to the node whose proof cites it."""
+    nodes, links = [], []
+    for name, vs, l, r in problem.rules:
+        nodes.append({"id": name, "kind": "definition", "vars": vs, "lhs": term_to_json(l),
+                      "rhs": term_to_json(r)})
+    renum = {k: i for i, (k, _, _) in enumerate(res["lemmas"])}
+
+    def fix(p):
+        if isinstance(p, dict):
+            return {k: fix(v) for k, v in p.items()}
+        if isinstance(p, list):
+            if p and isinstance(p[0], str) and p[0].startswith("lemma:") and len(p) == 5:
+                return [f"lemma:{renum[int(p[0][6:])]}"] + [fix(x) for x in p[1:]]
+            return [fix(x) for x in p]
+        return p
+
+    def cites(p):
+        out = set()
+
+        def walk(q):
+            if isinstance(q, dict):
+                for v in q.values():
+                    walk(v)
+            elif isinstance(q, list):
+                if q and isinstance(q[0], str) and len(q) == 5 and (
+                        q[0].startswith("def:") or q[0].startswith("lemma:")):
+                    out.add(q[0])
+                for v in q:
+                    walk(v)
+        walk(p)
+        return out
+    for i, (k, st, pr) in enumerate(res["lemmas"]):
+        pr = fix(pr)
+        nodes.append({"id": f"lemma:{i}", "kind": "lemma", "statement": show_statement(st),
+                      "stmt": st.to_json(), "proof": pr})
+        links += [{"source": c, "target": f"lemma:{i}"} for c in sorted(cites(pr))]
+    if res.get("proved"):
+        pr = fix(res["proof"])
+        nodes.append({"id": "goal", "kind": "goal", "statement": res["goal"],
+                      "stmt": problem.goal.to_json(), "proof": pr})
+        links += [{"source": c, "target": "goal"} for c in sorted(cites(pr))]
+    return {"format": "tip-proof", "version": 1, "problem": problem.name,
+            "source": str(Path(problem.source).resolve()) if problem.source else "",
+            "signature": problem.signature_json(), "nodes": nodes, "links": links}
