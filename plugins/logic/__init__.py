@@ -181,6 +181,15 @@ def main_prove(args) -> int:
             print(f"inconsistent: {exc}", file=sys.stderr)
         return 1
     public = {k: v for k, v in result.items() if not k.startswith("_")}
+    if getattr(args, "minimal", False):
+        laws, before = minimal_laws(theory, result["_prover"])
+        public["minimal"] = {"before": before, "after": len(laws), "laws": laws}
+        if not args.json:
+            for law in laws:
+                print(law)
+            print(f"minimal: {len(laws)} laws of {before} theorems; every other theorem follows "
+                  "from them and the axioms by rewriting")
+            return 0
     if args.json:
         print(json.dumps(public, indent=1))
     else:
@@ -190,6 +199,36 @@ def main_prove(args) -> int:
         print(f"{len(public['theorems'])} theorems, each accepted by the proof checker; "
               f"proof graph: {public['graph']}")
     return 0
+
+
+def minimal_laws(theory, prover) -> tuple:
+    """Prune the proved equations of ``prover`` (a :class:`.prover.Prover` after a search) to a
+    set from which every other one follows by the prover's rewriting with the axioms: smallest
+    first, a law is dropped when rewriting with the axioms and the laws kept so far joins its
+    sides; a second pass drops a kept law that the other kept ones give. Implications are kept
+    as they are. Returns (kept statements, number of theorems before)."""
+    from .prover import Prover
+    from .syntax import skolem
+
+    eqs = [th for th in prover.theorems if th.premise is None]
+    imps = [th for th in prover.theorems if th.premise is not None]
+    eqs.sort(key=lambda th: (len(th.statement()), th.index))
+
+    def follows(th, laws):
+        pv = Prover(theory)
+        for k in laws:
+            pv.add_rule(("theorem", k.index), k.lhs, k.rhs)
+        return pv.join(skolem(th.lhs), skolem(th.rhs)) is not None
+
+    kept = []
+    for th in eqs:
+        if not follows(th, kept):
+            kept.append(th)
+    for th in list(kept):
+        rest = [k for k in kept if k is not th]
+        if follows(th, rest):
+            kept = rest
+    return [th.statement() for th in kept + imps], len(prover.theorems)
 
 
 def main_check(args) -> int:
@@ -236,6 +275,8 @@ def discover_add_commands(subparsers):
                    "SQLite store (default: a temporary store); the same call resumes it")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.add_argument("--minimal", action="store_true", help="also print a pruned set of laws from "
+                   "which every other theorem follows by rewriting (counts before and after)")
     p.set_defaults(func=main_prove)
     c = subparsers.add_parser("check", help="re-verify a proof graph (JSON export)")
     c.add_argument("graph", help="proof graph JSON written by discover prove (or a theorem's "

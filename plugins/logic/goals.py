@@ -132,9 +132,12 @@ class Rewriter:
         for r in rules:
             self.by_head.setdefault(r.lhs[0], []).append(r)
         self.cache = {}
+        self.done = set()          # terms known to be in normal form
         self.deadline = deadline
         self.cond_depth = cond_depth
         self.count = 0
+        self.record = True
+        self.limit = 10 ** 9
 
     def normal(self, t):
         """(normal form, steps from t to it)."""
@@ -148,10 +151,11 @@ class Rewriter:
         return res
 
     def _norm(self, t, pos, steps, depth):
-        if isinstance(t, str):
+        if isinstance(t, str) or t in self.done:
             return t
         self.count += 1
-        if self.count & 1023 == 0 and time.monotonic() > self.deadline:
+        if self.count & 1023 == 0 and (time.monotonic() > self.deadline or
+                                       self.count > self.limit):
             raise Budget()
         if depth > 400:
             raise Budget()
@@ -189,9 +193,11 @@ class Rewriter:
                     conds.append(ch)
                 if not ok:
                     continue
-            steps.append([r.ref, r.dir, list(pos), {k: term_to_json(v) for k, v in s.items()},
-                          conds])
+            if self.record:
+                steps.append([r.ref, r.dir, list(pos),
+                              {k: term_to_json(v) for k, v in s.items()}, conds])
             return self._norm(new, pos, steps, depth + 1)
+        self.done.add(t)
         return t
 
     def equal(self, a, b):
@@ -310,7 +316,12 @@ class Prover:
             return self._wrap(wrap, {"by": "chain", "steps": list(sl) + reverse(sr)})
         if depth <= 0:
             return None
+        tried = 0
+        cands = []
         for t in self._stuck(nl, ctx) + self._stuck(nr, ctx):
+            if t not in cands:
+                cands.append(t)
+        for t in cands:
             srt = self.sort_of(t, ctx)
             cases = []
             for con, argsorts in self.p.datatypes.get(srt, []):
@@ -329,7 +340,9 @@ class Prover:
                 # the split proves nl = nr; the goal l = r follows by the chains
                 return self._wrap(wrap, {"by": "rewrite", "left": list(sl), "right": list(sr),
                                          "then": split} if (sl or sr) else split)
-            break   # only the first stuck term
+            tried += 1
+            if tried >= 2:
+                break
         return None
 
     def _wrap(self, wrap, proof):
@@ -343,12 +356,10 @@ class Prover:
         return not isinstance(t, str) and t[0] in self.p.constructors
 
     def _stuck(self, t, ctx, out=None):
-        """Subterms a definition needs as a constructor, innermost first."""
+        """Subterms a definition needs as a constructor, outermost first."""
         out = [] if out is None else out
         if isinstance(t, str):
             return out
-        for a in t[1:]:
-            self._stuck(a, ctx, out)
         pats = self.def_heads.get(t[0])
         if pats:
             for p in pats:
@@ -363,6 +374,8 @@ class Prover:
                                     not self._con(b) and b not in out and \
                                     self.sort_of(b, ctx) in self.p.datatypes:
                                 out.append(b)
+        for a in t[1:]:
+            self._stuck(a, ctx, out)
         return out
 
     # ------------------------------------------------------------ statements
@@ -458,10 +471,12 @@ def evaluate(problem: Problem, t, limit=20000):
 
 
 class Evaluator:
-    def __init__(self, problem):
+    def __init__(self, problem, deadline=None):
         self.p = problem
         self.rw = Rewriter([Rule(n, v, l, r) for n, v, l, r in problem.rules],
-                           time.monotonic() + 3600)
+                           deadline or time.monotonic() + 3600)
+        self.rw.record = False
+        self.rw.limit = 20000
 
     def __call__(self, t):
         self.rw.count = 0
@@ -469,13 +484,29 @@ class Evaluator:
             nf = self.rw.normal(t)[0]
         except (Budget, RecursionError):
             return None
-        if len(self.rw.cache) > 200000:
+        if len(self.rw.cache) > 30000 or len(self.rw.done) > 60000:
             self.rw.cache.clear()
+            self.rw.done.clear()
         return nf
 
 
 def random_value(problem, sort, rng, depth=3):
     cons = problem.datatypes.get(sort)
+    if sort == "Nat" and cons and [c for c, _ in cons] == ["Z", "S"]:
+        v = ("Z",)
+        for _ in range(rng.randrange(depth + 2)):
+            v = ("S", v)
+        return v
+    if cons and len(cons) == 2 and not cons[0][1] and sort in cons[1][1] and \
+            len(cons[1][1]) == 2:        # a list
+        nil, (cons_, (el, _)) = cons[0][0], cons[1]
+        v = (nil,)
+        for _ in range(rng.randrange(depth + 2)):
+            x = random_value(problem, el, rng, 2)
+            if x is None:
+                return None
+            v = (cons_, x, v)
+        return v
     if cons is None:
         if sort.startswith("fun<"):
             return None
@@ -498,9 +529,9 @@ def random_value(problem, sort, rng, depth=3):
     return (c[0],) + tuple(args)
 
 
-def find_counterexample(problem: Problem, st: Statement, tries=300, seed=1):
+def find_counterexample(problem: Problem, st: Statement, tries=120, seed=1, deadline=None):
     """An assignment on which the hypotheses hold and the conclusion fails, or None."""
-    ev = Evaluator(problem)
+    ev = Evaluator(problem, deadline)
     rng = random.Random(seed)
     for k in range(tries):
         env = {}
@@ -517,6 +548,8 @@ def find_counterexample(problem: Problem, st: Statement, tries=300, seed=1):
                 break
         if not ok:
             continue
+        if deadline is not None and time.monotonic() > deadline:
+            return None
         x, y = ev(_subst(st.concl[0], env)), ev(_subst(st.concl[1], env))
         if x is not None and y is not None and x != y:
             return {v: show_term(val) for v, val in env.items()}
@@ -618,10 +651,10 @@ def _canon(l, r, sorts):
     return _subst(l, ren), _subst(r, ren), [(ren[v], sorts[v]) for v in order]
 
 
-def conjectures(problem, st, rng, max_size=6, cap=6000, nprobes=14):
+def conjectures(problem, st, rng, max_size=6, cap=6000, nprobes=14, deadline=None):
     by_size, names = _explore_terms(problem, st, max_size, cap)
     sorts = {v: s for s, vs in names.items() for v in vs}
-    ev = Evaluator(problem)
+    ev = Evaluator(problem, deadline)
     envs = []
     for k in range(nprobes):
         env = {}
@@ -630,6 +663,8 @@ def conjectures(problem, st, rng, max_size=6, cap=6000, nprobes=14):
         envs.append(env)
     classes = {}
     for (s, size) in sorted(by_size, key=lambda k: k[1]):
+        if deadline is not None and time.monotonic() > deadline:
+            break
         for t in by_size[(s, size)]:
             vals = []
             for env in envs:
@@ -639,7 +674,7 @@ def conjectures(problem, st, rng, max_size=6, cap=6000, nprobes=14):
                 vals.append(v)
             else:
                 classes.setdefault((s, tuple(vals)), []).append(t)
-    out = []
+    out, seen = [], set()
     for (s, _), ts in classes.items():
         if len(ts) < 2:
             continue
@@ -650,7 +685,9 @@ def conjectures(problem, st, rng, max_size=6, cap=6000, nprobes=14):
             if not vt and not vr:
                 continue
             l, r, vs = _canon(t, rep, sorts)
-            out.append(Statement(vs, [], (l, r)))
+            if (l, r) not in seen:
+                seen.add((l, r))
+                out.append(Statement(vs, [], (l, r)))
     out.sort(key=lambda c: (_size(c.concl[0]) + _size(c.concl[1]), repr(c.concl)))
     return out
 
@@ -665,7 +702,7 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
     st = problem.goal
     res = {"goal": show_statement(st), "proved": False, "proof": None, "lemmas": [],
            "counterexample": None}
-    cex = find_counterexample(problem, st)
+    cex = find_counterexample(problem, st, deadline=t0 + seconds / 4)
     if cex is not None:
         res["counterexample"] = cex
         res["seconds"] = time.monotonic() - t0
@@ -678,7 +715,7 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
         for max_size in (3, 4, 5, 6):
             if time.monotonic() > deadline:
                 break
-            cands = conjectures(problem, st, rng, max_size=max_size)
+            cands = conjectures(problem, st, rng, max_size=max_size, deadline=deadline)
             new = 0
             for c in cands:
                 if time.monotonic() > deadline:

@@ -381,8 +381,8 @@ class _Reader:
                                     self.dt_instance(fs[-1]))
             return (name, fn) + tuple(a for a, _ in args), fs[-1]
         if head in ("=", "distinct", "let", "forall", "exists", "as"):
-            raise TipError(f"{_where(x)}: unsupported construct {head!r} inside a term (only at "
-                           "the top of the goal)")
+            where = " (only at the top of the goal)" if head == "=" else ""
+            raise TipError(f"{_where(x)}: unsupported construct {head!r} inside a term{where}")
         if head in self.cons:
             args = [self.term(a, env) for a in x[1:]]
             dt = self.cons[head]
