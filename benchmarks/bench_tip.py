@@ -60,13 +60,17 @@ def main(argv=None):
         files = [f for f in files if int(f.stem.split("_")[-1]) in want]
     out = tempfile.mkdtemp(prefix="bench-tip-")
     t0 = time.time()
+    results = []
+    import plugins.logic  # noqa: F401  (loaded once, before the workers fork)
+
     with Pool(a.workers) as pool:
-        results = pool.map(one, [(str(f), a.seconds, out) for f in files], chunksize=1)
+        for r in pool.imap(one, [(str(f), a.seconds, out) for f in files], chunksize=1):
+            results.append(r)
+            why = r.get("error") or ("counterexample" if r.get("counterexample") else "")
+            print(f"{r['problem']:10s} {'proved' if r['proved'] else '------':7s} "
+                  f"{r['seconds']:7.2f} s  lemmas {len(r.get('lemmas', [])):2d}  {why[:90]}",
+                  flush=True)
     wall = time.time() - t0
-    for r in results:
-        why = r.get("error") or ("counterexample" if r.get("counterexample") else "")
-        print(f"{r['problem']:10s} {'proved' if r['proved'] else '------':7s} "
-              f"{r['seconds']:7.2f} s  lemmas {len(r.get('lemmas', [])):2d}  {why[:90]}")
     proved = [r for r in results if r["proved"]]
     times = sorted(r["seconds"] for r in proved)
     print(f"\nproved with a checked proof: {len(proved)}/{len(results)} "

@@ -59,8 +59,37 @@ def _size(t):
     return 1 if isinstance(t, str) else 1 + sum(_size(a) for a in t[1:])
 
 
+def _bsize(t, cap=400):
+    """The size of t, counting stops above cap."""
+    n = 0
+    stack = [t]
+    while stack:
+        x = stack.pop()
+        n += 1
+        if n > cap:
+            return n
+        if not isinstance(x, str):
+            stack.extend(x[1:])
+    return n
+
+
+_CONS: set = set()     # constructors of the problem being proved (lowest in the term order)
+
+
+def _pre(t, out):
+    if isinstance(t, str):
+        out.append((1, t))
+    else:
+        out.append((0 if t[0] in _CONS else 1 if t[0].startswith("!") else 2, t[0]))
+        for a in t[1:]:
+            _pre(a, out)
+    return out
+
+
 def _key(t):
-    return (_size(t), repr(t))
+    """Size, then the preorder of symbols, constructors lowest, defined symbols highest."""
+    n = _bsize(t)
+    return (n, _pre(t, []) if n <= 400 else [])
 
 
 def _match(p, t, s):
@@ -95,11 +124,12 @@ def _sk(name):
 
 
 class Rule:
-    __slots__ = ("ref", "vars", "lhs", "rhs", "conds", "dir", "ordered")
+    __slots__ = ("ref", "vars", "lhs", "rhs", "conds", "dir", "ordered", "grows")
 
     def __init__(self, ref, vars_, lhs, rhs, conds=(), dir_="lr", ordered=False):
         self.ref, self.vars, self.lhs, self.rhs = ref, vars_, lhs, rhs
         self.conds, self.dir, self.ordered = tuple(conds), dir_, ordered
+        self.grows = not ref.startswith("def:") and _size(rhs) > _size(lhs)
 
 
 def orientations(ref, vars_, l, r, conds=()):
@@ -176,6 +206,8 @@ class Rewriter:
             new = _subst(r.rhs, s)
             if r.ordered and not (_key(new) < _key(t)):
                 continue
+            if r.grows and (depth > 60 or _bsize(new, 200) > 200):
+                continue
             conds = []
             if r.conds:
                 ok = True
@@ -229,6 +261,8 @@ class Prover:
     def __init__(self, problem: Problem, deadline: float):
         self.p = problem
         self.deadline = deadline
+        _CONS.clear()
+        _CONS.update(problem.constructors)
         self.defs = [Rule(name, vs, l, r) for name, vs, l, r in problem.rules]
         self.def_heads = {}
         for name, vs, l, r in problem.rules:
@@ -321,6 +355,8 @@ class Prover:
         for t in self._stuck(nl, ctx) + self._stuck(nr, ctx):
             if t not in cands:
                 cands.append(t)
+        cands.sort(key=lambda t: 0 if self.sort_of(t, ctx) == "Bool" else
+                   1 if t[0].startswith("!") else 2)
         for t in cands:
             srt = self.sort_of(t, ctx)
             cases = []
@@ -341,7 +377,7 @@ class Prover:
                 return self._wrap(wrap, {"by": "rewrite", "left": list(sl), "right": list(sr),
                                          "then": split} if (sl or sr) else split)
             tried += 1
-            if tried >= 2:
+            if tried >= 3:
                 break
         return None
 
@@ -451,6 +487,42 @@ class Prover:
             walk(a)
             walk(b)
         return score
+
+    def normalized(self, st: Statement):
+        """The statement with its sides rewritten by the definitions and lemmas, or None."""
+        sk = {v: _sk(v) for v, _ in st.vars}
+        unsk = {("!" + v,): v for v, _ in st.vars}
+        rw = Rewriter(list(self.defs) + list(self.lemma_rules), self.deadline)
+
+        def back(t):
+            if t in unsk:
+                return unsk[t]
+            return t if isinstance(t, str) else (t[0],) + tuple(back(a) for a in t[1:])
+        try:
+            l = back(rw.normal(_subst(st.concl[0], sk))[0])
+            r = back(rw.normal(_subst(st.concl[1], sk))[0])
+        except (Budget, RecursionError):
+            return None
+        if (l, r) == tuple(st.concl) or l == r:
+            return None
+        used = _vars(l) + [v for v in _vars(r) if v not in _vars(l)]
+        for a, b in st.hyps:
+            used += [v for v in _vars(a) + _vars(b) if v not in used]
+        return Statement([(v, s) for v, s in st.vars if v in used], list(st.hyps), (l, r))
+
+    def attempt(self, st: Statement):
+        """prove_statement, then the normalised statement as a lemma and st from it."""
+        pr = self.prove_statement(st)
+        if pr is not None:
+            return pr
+        st2 = self.normalized(st)
+        if st2 is None or time.monotonic() > self.deadline:
+            return None
+        pr2 = self.prove_statement(st2)
+        if pr2 is None:
+            return None
+        self.add_lemma(st2, pr2)
+        return self.prove_statement(st, induction=False)
 
     def add_lemma(self, st: Statement, proof):
         k = len(self.lemmas)
@@ -740,7 +812,7 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
                         log(f"lemma {show_statement(c)}")
             if new:
                 pv.deadline = deadline
-                pr = pv.prove_statement(st)
+                pr = pv.attempt(st)
                 if pr is not None:
                     break
     res["seconds"] = time.monotonic() - t0
