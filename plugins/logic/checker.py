@@ -544,6 +544,13 @@ def check_tip(data: dict) -> CheckReport:
             return s.get(t, t)
         return (t[0],) + tuple(subst(a, s) for a in t[1:])
 
+    def rep(t, m):
+        if t in m:
+            return m[t]
+        if isinstance(t, str):
+            return t
+        return (t[0],) + tuple(rep(a, m) for a in t[1:])
+
     lemmas = {}
 
     def rule(ref, ctx):
@@ -640,7 +647,21 @@ def check_tip(data: dict) -> CheckReport:
                 if len(names) != len(argsorts):
                     raise _TipBad(f"{by}: case {k} needs {len(argsorts)} names")
                 pat = (k,) + tuple(("!" + n,) for n in names)
-                if by == "split":
+                if by == "split" and node.get("subst"):
+                    # cases on a fixed constant: replaced in the goal, the hypotheses and the
+                    # induction hypotheses of the context
+                    if len(t) != 1 or not t[0].startswith("!"):
+                        raise _TipBad("split with subst: the term is not a fixed constant")
+                    fresh(names, ctx)
+                    f2 = dict(ctx["fixed"], **dict(zip(names, argsorts)))
+                    m = {t: pat}
+                    sub_ctx = dict(ctx, fixed=f2,
+                                   hyps=[(rep(a, m), rep(b, m)) for a, b in ctx["hyps"]],
+                                   ihs=[(vs, rep(l, m), rep(r, m),
+                                         tuple((rep(a, m), rep(b, m)) for a, b in cs))
+                                        for vs, l, r, cs in ctx["ihs"]])
+                    check(c["proof"], (rep(goal[0], m), rep(goal[1], m)), sub_ctx)
+                elif by == "split":
                     fresh(names, ctx)
                     f2 = dict(ctx["fixed"], **dict(zip(names, argsorts)))
                     sub_ctx = dict(ctx, fixed=f2, hyps=ctx["hyps"] + [(t, pat)])

@@ -119,6 +119,15 @@ def _put(t, pos, new):
     return t[:i] + (_put(t[i], pos[1:], new),) + t[i + 1:]
 
 
+def _rep(t, m):
+    """Replace the subterms that are keys of m (ground terms) by their values."""
+    if t in m:
+        return m[t]
+    if isinstance(t, str):
+        return t
+    return (t[0],) + tuple(_rep(a, m) for a in t[1:])
+
+
 def _sk(name):
     return ("!" + name,)
 
@@ -208,6 +217,8 @@ class Rewriter:
                 continue
             if r.grows and (depth > 60 or _bsize(new, 200) > 200):
                 continue
+            if self.record and _bsize(new, 600) > 600:
+                raise Budget()
             conds = []
             if r.conds:
                 ok = True
@@ -364,15 +375,28 @@ class Prover:
                 names = [f"c{next(self.fresh)}" for _ in argsorts]
                 fixed = dict(ctx.fixed)
                 fixed.update(zip(names, argsorts))
-                sub = Ctx(fixed, ctx.hyps + [(t, (con,) + tuple(_sk(n) for n in names))], ctx.ihs,
-                          ctx.active + [len(ctx.hyps)])
-                pr = self.prove_in(sub, (nl, nr), depth - 1, ih_dirs)
+                pat = (con,) + tuple(_sk(n) for n in names)
+                if len(t) == 1 and t[0].startswith("!"):
+                    # a case on a fixed constant: substituted everywhere (goal, hypotheses,
+                    # induction hypotheses)
+                    m = {t: pat}
+                    sub = Ctx(fixed, [(_rep(a, m), _rep(b, m)) for a, b in ctx.hyps],
+                              [(vs, _rep(l_, m), _rep(r_, m),
+                                tuple((_rep(a, m), _rep(b, m)) for a, b in cs))
+                               for vs, l_, r_, cs in ctx.ihs], ctx.active)
+                    g = (_rep(nl, m), _rep(nr, m))
+                else:
+                    sub = Ctx(fixed, ctx.hyps + [(t, pat)], ctx.ihs, ctx.active + [len(ctx.hyps)])
+                    g = (nl, nr)
+                pr = self.prove_in(sub, g, depth - 1, ih_dirs)
                 if pr is None:
                     break
                 cases.append({"con": con, "names": names, "proof": pr})
             else:
                 tail = {"by": "chain", "steps": list(sl) + reverse(sr)}
                 split = {"by": "split", "term": term_to_json(t), "cases": cases}
+                if len(t) == 1 and t[0].startswith("!"):
+                    split["subst"] = True
                 # the split proves nl = nr; the goal l = r follows by the chains
                 return self._wrap(wrap, {"by": "rewrite", "left": list(sl), "right": list(sr),
                                          "then": split} if (sl or sr) else split)
