@@ -461,7 +461,8 @@ def check_file(path, axioms: dict | None = None) -> CheckReport:
 # * ``induction`` (only at the root of a statement's proof): one case per constructor of the
 #   variable's sort, the goal and hypotheses with the variable replaced by ``K(fresh)``, one
 #   hypothesis per argument of the same sort: the statement at that argument, generalised over
-#   the statement's other variables (they stay rule variables), its hypotheses as conditions.
+#   the statement's other variables (they stay rule variables), its hypotheses as conditions
+#   (``ih:2k``), and its instance at the case's constants (``ih:2k+1``).
 # * ``have`` (a chain proves a new hypothesis), ``inj`` (``K(a..) = K(b..)`` gives ``a_i = b_i``),
 #   ``absurd`` (a hypothesis ``K(..) = L(..)`` with distinct constructors closes the case).
 
@@ -544,12 +545,12 @@ def check_tip(data: dict) -> CheckReport:
             return s.get(t, t)
         return (t[0],) + tuple(subst(a, s) for a in t[1:])
 
-    def rep(t, m):
+    def repl(t, m):
         if t in m:
             return m[t]
         if isinstance(t, str):
             return t
-        return (t[0],) + tuple(rep(a, m) for a in t[1:])
+        return (t[0],) + tuple(repl(a, m) for a in t[1:])
 
     lemmas = {}
 
@@ -648,19 +649,19 @@ def check_tip(data: dict) -> CheckReport:
                     raise _TipBad(f"{by}: case {k} needs {len(argsorts)} names")
                 pat = (k,) + tuple(("!" + n,) for n in names)
                 if by == "split" and node.get("subst"):
-                    # cases on a fixed constant: replaced in the goal, the hypotheses and the
-                    # induction hypotheses of the context
-                    if len(t) != 1 or not t[0].startswith("!"):
-                        raise _TipBad("split with subst: the term is not a fixed constant")
+                    # the case t = K(..): t (a ground term) replaced by K(..) in the goal, the
+                    # hypotheses and the induction hypotheses (equals for equals under the case
+                    # assumption), which is added as the last hypothesis
                     fresh(names, ctx)
                     f2 = dict(ctx["fixed"], **dict(zip(names, argsorts)))
                     m = {t: pat}
                     sub_ctx = dict(ctx, fixed=f2,
-                                   hyps=[(rep(a, m), rep(b, m)) for a, b in ctx["hyps"]],
-                                   ihs=[(vs, rep(l, m), rep(r, m),
-                                         tuple((rep(a, m), rep(b, m)) for a, b in cs))
+                                   hyps=[(repl(a, m), repl(b, m)) for a, b in ctx["hyps"]] +
+                                   [(t, pat)],
+                                   ihs=[(vs, repl(l, m), repl(r, m),
+                                         tuple((repl(a, m), repl(b, m)) for a, b in cs))
                                         for vs, l, r, cs in ctx["ihs"]])
-                    check(c["proof"], (rep(goal[0], m), rep(goal[1], m)), sub_ctx)
+                    check(c["proof"], (repl(goal[0], m), repl(goal[1], m)), sub_ctx)
                 elif by == "split":
                     fresh(names, ctx)
                     f2 = dict(ctx["fixed"], **dict(zip(names, argsorts)))
@@ -679,8 +680,13 @@ def check_tip(data: dict) -> CheckReport:
                     ihs = []
                     for n, s in zip(names, argsorts):
                         if s == srt:
+                            # ih:2k generalised over the other variables, ih:2k+1 its
+                            # instance at the case's constants
                             m = {x: ("!" + n,)}
                             ihs.append((dict(others), subst(st.concl[0], m), subst(st.concl[1], m),
+                                        tuple((subst(a, m), subst(b, m)) for a, b in st.hyps)))
+                            m = dict({v: ("!" + v,) for v in others}, **{x: ("!" + n,)})
+                            ihs.append(({}, subst(st.concl[0], m), subst(st.concl[1], m),
                                         tuple((subst(a, m), subst(b, m)) for a, b in st.hyps)))
                     hyps = [(subst(a, sk), subst(b, sk)) for a, b in st.hyps]
                     g = (subst(st.concl[0], sk), subst(st.concl[1], sk))

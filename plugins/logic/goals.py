@@ -197,7 +197,7 @@ class Rewriter:
                                        self.count > self.limit):
             raise Budget()
         if depth > 400:
-            raise Budget()
+            raise Budget("depth")
         hit = self.cache.get(t)
         if hit is not None:
             for st in hit[1]:
@@ -218,7 +218,7 @@ class Rewriter:
             if r.grows and (depth > 60 or _bsize(new, 200) > 200):
                 continue
             if self.record and _bsize(new, 600) > 600:
-                raise Budget()
+                raise Budget("size")
             conds = []
             if r.conds:
                 ok = True
@@ -293,6 +293,8 @@ class Prover:
         rules = list(self.defs) + list(self.lemma_rules)
         for i in ctx.active:
             a, b = ctx.hyps[i]
+            if a == b:
+                continue
             if self._con(b) and not self._con(a):
                 rules.append(Rule(f"hyp:{i}", {}, a, b, (), "lr"))
             elif self._con(a) and not self._con(b):
@@ -368,6 +370,11 @@ class Prover:
                 cands.append(t)
         cands.sort(key=lambda t: 0 if self.sort_of(t, ctx) == "Bool" else
                    1 if t[0].startswith("!") else 2)
+        for i in ctx.active:          # then what blocks a hypothesis (to reach a contradiction)
+            for side in ctx.hyps[i]:
+                for t in self._stuck(side, ctx):
+                    if t not in cands:
+                        cands.append(t)
         for t in cands:
             srt = self.sort_of(t, ctx)
             cases = []
@@ -376,27 +383,21 @@ class Prover:
                 fixed = dict(ctx.fixed)
                 fixed.update(zip(names, argsorts))
                 pat = (con,) + tuple(_sk(n) for n in names)
-                if len(t) == 1 and t[0].startswith("!"):
-                    # a case on a fixed constant: substituted everywhere (goal, hypotheses,
-                    # induction hypotheses)
-                    m = {t: pat}
-                    sub = Ctx(fixed, [(_rep(a, m), _rep(b, m)) for a, b in ctx.hyps],
-                              [(vs, _rep(l_, m), _rep(r_, m),
-                                tuple((_rep(a, m), _rep(b, m)) for a, b in cs))
-                               for vs, l_, r_, cs in ctx.ihs], ctx.active)
-                    g = (_rep(nl, m), _rep(nr, m))
-                else:
-                    sub = Ctx(fixed, ctx.hyps + [(t, pat)], ctx.ihs, ctx.active + [len(ctx.hyps)])
-                    g = (nl, nr)
+                # the case: t replaced by K(z) in the goal, the hypotheses and the induction
+                # hypotheses, and the hypothesis t = K(z)
+                m = {t: pat}
+                sub = Ctx(fixed, [(_rep(a, m), _rep(b, m)) for a, b in ctx.hyps] + [(t, pat)],
+                          [(vs, _rep(l_, m), _rep(r_, m),
+                            tuple((_rep(a, m), _rep(b, m)) for a, b in cs))
+                           for vs, l_, r_, cs in ctx.ihs], ctx.active + [len(ctx.hyps)])
+                g = (_rep(nl, m), _rep(nr, m))
                 pr = self.prove_in(sub, g, depth - 1, ih_dirs)
                 if pr is None:
                     break
                 cases.append({"con": con, "names": names, "proof": pr})
             else:
                 tail = {"by": "chain", "steps": list(sl) + reverse(sr)}
-                split = {"by": "split", "term": term_to_json(t), "cases": cases}
-                if len(t) == 1 and t[0].startswith("!"):
-                    split["subst"] = True
+                split = {"by": "split", "term": term_to_json(t), "cases": cases, "subst": True}
                 # the split proves nl = nr; the goal l = r follows by the chains
                 return self._wrap(wrap, {"by": "rewrite", "left": list(sl), "right": list(sr),
                                          "then": split} if (sl or sr) else split)
@@ -469,14 +470,20 @@ class Prover:
                 ihs = []
                 for n, s in zip(names, argsorts):
                     if s == srt:
+                        # the hypothesis generalised over the other variables, then its
+                        # instance at the case's own constants
                         m = {x: _sk(n)}
                         ihs.append((others, _subst(st.concl[0], m), _subst(st.concl[1], m),
+                                    tuple((_subst(a, m), _subst(b, m)) for a, b in st.hyps)))
+                        m = dict({v: _sk(v) for v in others}, **{x: _sk(n)})
+                        ihs.append(({}, _subst(st.concl[0], m), _subst(st.concl[1], m),
                                     tuple((_subst(a, m), _subst(b, m)) for a, b in st.hyps)))
                 hyps = [(_subst(a, sk2), _subst(b, sk2)) for a, b in st.hyps]
                 goal = (_subst(st.concl[0], sk2), _subst(st.concl[1], sk2))
                 pr = None
-                dirs_opts = [()] if not ihs else list(itertools.product(("lr", "rl"),
-                                                                         repeat=len(ihs)))
+                dirs_opts = [()] if not ihs else [
+                    tuple(d for d in ds for _ in (0, 1))
+                    for ds in itertools.product(("lr", "rl"), repeat=len(ihs) // 2)]
                 for dirs in dirs_opts:
                     try:
                         pr = self.prove_in(Ctx(f2, hyps, ihs), goal, depth + 1, dirs)
