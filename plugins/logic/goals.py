@@ -27,6 +27,7 @@ import itertools
 import json
 import random
 import time
+import zlib
 from pathlib import Path
 
 from .tip import Problem, Statement, show_statement, show_term, term_to_json
@@ -177,6 +178,7 @@ class Rewriter:
         self.count = 0
         self.record = True
         self.limit = 10 ** 9
+        self.apply = None
 
     def normal(self, t):
         """(normal form, steps from t to it)."""
@@ -208,6 +210,10 @@ class Rewriter:
             if not isinstance(a, str):
                 args[i] = self._norm(a, pos + (i + 1,), steps, depth + 1)
         t = (t[0],) + tuple(args)
+        if self.apply is not None and t[0].startswith("@<") and t[1][0].startswith("#f"):
+            v = self.apply(t)
+            if v is not None:
+                return v
         for r in self.by_head.get(t[0], ()):
             s = {}
             if not _match(r.lhs, t, s):
@@ -580,6 +586,18 @@ class Evaluator:
                            deadline or time.monotonic() + 3600)
         self.rw.record = False
         self.rw.limit = 20000
+        self.rw.apply = self._apply
+
+    def _apply(self, t):
+        """A generated function value applied to values: a fixed pseudo-random result."""
+        f = t[1][0]
+        res = f.split(":", 1)[1][4:-1].split(",")[-1]     # fun<a,...,r> -> r
+        h = zlib.crc32(repr((f, t[2:])).encode()) & 0xFFFF
+        if res == "Bool":
+            return ("true",) if h % 2 else ("false",)
+        if res in self.p.datatypes:
+            return random_value(self.p, res, random.Random(h), 2)
+        return (f"{res}#{h % 3}",)
 
     def __call__(self, t):
         self.rw.count = 0
@@ -612,7 +630,7 @@ def random_value(problem, sort, rng, depth=3):
         return v
     if cons is None:
         if sort.startswith("fun<"):
-            return None
+            return (f"#f{rng.randrange(1000)}:{sort}",)     # a function value, see _apply
         return (f"{sort}#{rng.randrange(3)}",)
     if depth <= 0:
         base = [c for c in cons if sort not in c[1]]
@@ -698,13 +716,18 @@ def _explore_terms(problem: Problem, st: Statement, max_size: int, cap: int):
     for f in funs:
         sorts.add(sig[f][1])
         sorts.update(sig[f][0])
-    sorts = {s for s in sorts if not s.startswith("fun<")}
+    goal_funs = {s for _, s in st.vars if s.startswith("fun<")}
+    sorts = {s for s in sorts if not s.startswith("fun<") or s in goal_funs}
     funs = {f for f in funs if all(s in sorts for s in sig[f][0])}
     by_size = {}
     names = {}
     for s in sorted(sorts):
         base = "".join(ch for ch in s.split("<")[0].lower() if ch.isalpha())[:2] or "v"
         nv = 3 if s in problem.datatypes and s != "Bool" else (2 if s != "Bool" else 0)
+        if max_size >= 7 and nv:
+            nv = 2
+        if s.startswith("fun<"):
+            nv = 1
         vs = [f"{base}{i}" for i in range(nv)]
         names[s] = vs
         by_size.setdefault((s, 1), []).extend(vs)
@@ -815,37 +838,66 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
     pr = pv.prove_statement(st)
     if pr is None and explore and time.monotonic() < deadline:
         rng = random.Random(seed)
-        for max_size in (3, 4, 5, 6):
-            if time.monotonic() > deadline:
+        failed, seen = [], set()
+
+        def try_lemma(c):
+            sub = Prover(problem, min(deadline, time.monotonic() + 0.2))
+            sub.lemmas, sub.lemma_rules = pv.lemmas, pv.lemma_rules
+            try:
+                if sub.prove_statement(c, depth=0, induction=False) is not None:
+                    return None         # already follows by rewriting
+            except Budget:
+                return False
+            sub.deadline = min(deadline, time.monotonic() + 0.3)
+            try:
+                lp = sub.prove_statement(c, depth=1)
+            except Budget:
+                lp = None
+            if lp is None:
+                return False
+            pv.add_lemma(c, lp)
+            if log:
+                log(f"lemma {show_statement(c)}")
+            return True
+
+        for max_size in (3, 4, 5, 6, 7):
+            if time.monotonic() > deadline or pr is not None:
                 break
-            cands = conjectures(problem, st, rng, max_size=max_size, deadline=deadline)
+            cands = conjectures(problem, st, rng, max_size=max_size, deadline=deadline,
+                                cap=6000 if max_size < 7 else 15000)
             new = 0
             for c in cands:
+                key = repr((c.concl, c.vars))
+                if key in seen:
+                    continue
+                seen.add(key)
                 if time.monotonic() > deadline:
                     break
-                # already a consequence of the rules?
-                sub = Prover(problem, min(deadline, time.monotonic() + 0.5))
-                sub.lemmas, sub.lemma_rules = pv.lemmas, pv.lemma_rules
-                try:
-                    if sub.prove_statement(c, depth=0, induction=False) is not None:
-                        continue
-                except Budget:
-                    continue
-                sub.deadline = min(deadline, time.monotonic() + 0.6)
-                try:
-                    lp = sub.prove_statement(c, depth=1)
-                except Budget:
-                    lp = None
-                if lp is not None:
-                    pv.add_lemma(c, lp)
+                ok = try_lemma(c)
+                if ok:
                     new += 1
-                    if log:
-                        log(f"lemma {show_statement(c)}")
-            if new:
+                elif ok is False:
+                    failed.append(c)
+            # conjectures that failed before may follow with the newer lemmas
+            while new and time.monotonic() < deadline:
+                again, failed, more = failed, [], 0
+                for c in again:
+                    if time.monotonic() > deadline:
+                        failed.append(c)
+                        continue
+                    ok = try_lemma(c)
+                    if ok:
+                        more += 1
+                    elif ok is False:
+                        failed.append(c)
                 pv.deadline = deadline
                 pr = pv.attempt(st)
-                if pr is not None:
+                if pr is not None or not more:
                     break
+                new = more
+            if pr is None and time.monotonic() < deadline:
+                pv.deadline = deadline
+                pr = pv.attempt(st)
     res["seconds"] = time.monotonic() - t0
     if pr is not None:
         res["proved"] = True
