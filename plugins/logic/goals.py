@@ -561,9 +561,14 @@ class Prover:
         self.add_lemma(st2, pr2)
         return self.prove_statement(st, induction=False)
 
-    def add_lemma(self, st: Statement, proof):
+    def add_lemma(self, st: Statement, proof, push=False):
+        """push: a distributivity lemma f(g(x, y)) = h(f(x), f(y)), used left to right."""
         k = len(self.lemmas)
         self.lemmas.append((st, proof))
+        if push:
+            self.lemma_rules.append(Rule(f"lemma:{k}", dict(st.vars), st.concl[0], st.concl[1],
+                                         st.hyps, "lr"))
+            return
         self.lemma_rules.extend(orientations(f"lemma:{k}", dict(st.vars), st.concl[0],
                                              st.concl[1], st.hyps))
 
@@ -777,6 +782,71 @@ def _canon(l, r, sorts):
     return _subst(l, ren), _subst(r, ren), [(ren[v], sorts[v]) for v in order]
 
 
+def distributive_conjectures(problem, st, rng, nprobes=14):
+    """Conjectures f(.., g(x, y), ..) = h(f(.., x, ..), f(.., y, ..)) (either order of the
+    arguments of h) for binary g, h of the goal's signature, kept when true on generated
+    values: the distributivity lemmas (count over ++, filter over ++) that exploration by size
+    reaches late."""
+    by_size, names = _explore_terms(problem, st, 1, 10)
+    funs = set()
+    for (s, _), ts in by_size.items():
+        pass
+    sig = problem.sig
+    fs = set()
+
+    def collect(t):
+        if not isinstance(t, str):
+            if t[0] in sig and t[0] not in problem.constructors and "~" not in t[0]:
+                fs.add(t[0])
+            for a in t[1:]:
+                collect(a)
+    collect(st.concl[0])
+    collect(st.concl[1])
+    for a, b in st.hyps:
+        collect(a)
+        collect(b)
+    for n, vs, l, r in problem.rules:
+        if l[0] in fs:
+            collect(r)
+    fs = {f for f in fs if f.split("<")[0] not in ("ite", "not", "and", "or", "=>")
+          and not f.startswith("@") and not f.startswith("lam")}
+    binary = [g for g in fs if len(sig[g][0]) == 2 and sig[g][0][0] == sig[g][0][1] == sig[g][1]]
+    out = []
+    for f in sorted(fs):
+        args, res = sig[f]
+        for k, srt in enumerate(args):
+            for g in binary:
+                if sig[g][1] != srt:
+                    continue
+                for h in binary:
+                    if sig[h][1] != res:
+                        continue
+                    vs = [f"v{i}" for i in range(len(args))]
+                    sorts = {v: a for v, a in zip(vs, args)}
+                    sorts.update({"u0": srt, "u1": srt})
+                    lhs = (f,) + tuple(("g",) if False else v for v in vs)
+                    lhs = (f,) + tuple((g, "u0", "u1") if i == k else v for i, v in enumerate(vs))
+                    fx = (f,) + tuple("u0" if i == k else v for i, v in enumerate(vs))
+                    fy = (f,) + tuple("u1" if i == k else v for i, v in enumerate(vs))
+                    for rhs in ((h, fx, fy), (h, fy, fx)):
+                        vars_ = [v for v in vs if v != vs[k]] + ["u0", "u1"]
+                        out.append(Statement([(v, sorts[v]) for v in vars_], [], (lhs, rhs)))
+    keep = []
+    ev = Evaluator(problem)
+    for c in out:
+        okc = True
+        for k in range(nprobes):
+            env = {v: random_value(problem, s, rng, depth=1 + k % 4) for v, s in c.vars}
+            a, b = ev(_subst(c.concl[0], env)), ev(_subst(c.concl[1], env))
+            if a is None or b is None or a != b:
+                okc = False
+                break
+        if okc:
+            c.push = True
+            keep.append(c)
+    return keep
+
+
 def conjectures(problem, st, rng, max_size=6, cap=6000, nprobes=14, deadline=None):
     by_size, names = _explore_terms(problem, st, max_size, cap)
     sorts = {v: s for s, vs in names.items() for v in vs}
@@ -855,7 +925,7 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
                 lp = None
             if lp is None:
                 return False
-            pv.add_lemma(c, lp)
+            pv.add_lemma(c, lp, push=getattr(c, "push", False))
             if log:
                 log(f"lemma {show_statement(c)}")
             return True
@@ -865,6 +935,8 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
                 break
             cands = conjectures(problem, st, rng, max_size=max_size, deadline=deadline,
                                 cap=6000 if max_size < 7 else 15000)
+            if max_size == 4:
+                cands = cands + distributive_conjectures(problem, st, rng)
             new = 0
             for c in cands:
                 key = repr((c.concl, c.vars))
