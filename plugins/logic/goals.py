@@ -287,6 +287,7 @@ class Prover:
         self.lemmas = []                    # (Statement, proof)
         self.lemma_rules = []
         self.fresh = itertools.count()
+        self.stuck = []                     # (constants, lhs, rhs) of cases that failed
 
     # ------------------------------------------------------------ sorts
     def sort_of(self, t, ctx):
@@ -368,6 +369,8 @@ class Prover:
         if nl == nr:
             return self._wrap(wrap, {"by": "chain", "steps": list(sl) + reverse(sr)})
         if depth <= 0:
+            if len(self.stuck) < 60:
+                self.stuck.append((dict(ctx.fixed), nl, nr))
             return None
         tried = 0
         cands = []
@@ -847,6 +850,85 @@ def distributive_conjectures(problem, st, rng, nprobes=14):
     return keep
 
 
+def stuck_conjectures(problem, st, stuck, rng, max_size=5, nprobes=14, deadline=None):
+    """Lemmas suggested by failed cases: each stuck subterm (a defined function applied to
+    something that contains a constant), generalised (constants, and defined subterms, become
+    variables), is conjectured equal to the smallest enumerated term with the same values."""
+    by_size, names = _explore_terms(problem, st, max_size, 6000)
+    sorts = {v: s for s, vs in names.items() for v in vs}
+    ev = Evaluator(problem, deadline)
+    envs = [{v: random_value(problem, s, rng, depth=1 + k % 4) for v, s in sorts.items()}
+            for k in range(nprobes)]
+
+    def fp(t):
+        vals = []
+        for env in envs:
+            v = ev(_subst(t, env))
+            if v is None:
+                return None
+            vals.append(v)
+        return tuple(vals)
+    table = {}
+    for (s, size) in sorted(by_size, key=lambda k: k[1]):
+        for t in by_size[(s, size)]:
+            if deadline is not None and time.monotonic() > deadline:
+                return []
+            f = fp(t)
+            if f is not None and (s, f) not in table:
+                table[(s, f)] = t
+    defined = {l[0] for _, _, l, _ in problem.rules}
+    out, seen = [], set()
+
+    def sort_of(t, fixed):
+        return fixed[t[0][1:]] if t[0].startswith("!") else problem.sig[t[0]][1]
+
+    def subterms(t, acc):
+        if not isinstance(t, str):
+            acc.append(t)
+            for a in t[1:]:
+                subterms(a, acc)
+        return acc
+    for fixed, l, r in stuck:
+        for u in subterms(l, []) + subterms(r, []):
+            if u[0] not in defined or u[0].split("<")[0] in ("ite",) or _size(u) < 3:
+                continue
+            for deep in (False, True):
+                ren, used = {}, {}
+
+                def gen(t, top=True):
+                    if not isinstance(t, str) and (t[0].startswith("!") or
+                                                   (deep and not top and t[0] in defined)):
+                        if t not in ren:
+                            srt = sort_of(t, fixed)
+                            pool = names.get(srt, [])
+                            k = used.get(srt, 0)
+                            if k >= len(pool):
+                                raise KeyError(srt)
+                            used[srt] = k + 1
+                            ren[t] = pool[k]
+                        return ren[t]
+                    return t if isinstance(t, str) else \
+                        (t[0],) + tuple(gen(a, False) for a in t[1:])
+                try:
+                    g = gen(u)
+                    srt = sort_of(u, fixed)
+                except KeyError:
+                    continue
+                f = fp(g)
+                if f is None:
+                    continue
+                other = table.get((srt, f))
+                if other is None or other == g or _key(other) >= _key(g):
+                    continue
+                l2, r2, vs = _canon(g, other, sorts)
+                if (l2, r2) in seen:
+                    continue
+                seen.add((l2, r2))
+                out.append(Statement(vs, [], (l2, r2)))
+    out.sort(key=lambda c: (_size(c.concl[0]) + _size(c.concl[1]), repr(c.concl)))
+    return out
+
+
 def conjectures(problem, st, rng, max_size=6, cap=6000, nprobes=14, deadline=None):
     by_size, names = _explore_terms(problem, st, max_size, cap)
     sorts = {v: s for s, vs in names.items() for v in vs}
@@ -937,6 +1019,7 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
                                 cap=6000 if max_size < 7 else 15000)
             if max_size == 4:
                 cands = cands + distributive_conjectures(problem, st, rng)
+                cands = cands + stuck_conjectures(problem, st, pv.stuck, rng, deadline=deadline)
             new = 0
             for c in cands:
                 key = repr((c.concl, c.vars))
