@@ -924,7 +924,9 @@ def stuck_conjectures(problem, st, stuck, rng, max_size=5, nprobes=14, deadline=
                 if (l2, r2) in seen:
                     continue
                 seen.add((l2, r2))
-                out.append(Statement(vs, [], (l2, r2)))
+                c = Statement(vs, [], (l2, r2))
+                c.deep = True
+                out.append(c)
     out.sort(key=lambda c: (_size(c.concl[0]) + _size(c.concl[1]), repr(c.concl)))
     return out
 
@@ -1000,9 +1002,10 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
                     return None         # already follows by rewriting
             except Budget:
                 return False
-            sub.deadline = min(deadline, time.monotonic() + 0.3)
+            deep = getattr(c, "deep", False)     # suggested by a failed case: more effort
+            sub.deadline = min(deadline, time.monotonic() + (1.0 if deep else 0.3))
             try:
-                lp = sub.prove_statement(c, depth=1)
+                lp = sub.prove_statement(c, depth=2 if deep else 1)
             except Budget:
                 lp = None
             if lp is None:
