@@ -850,6 +850,69 @@ def distributive_conjectures(problem, st, rng, nprobes=14):
     return keep
 
 
+def monotone_conjectures(problem, st, rng, nprobes=40):
+    """Conditional conjectures P(.., x, ..) = true => P(.., K(.., x, ..), ..) = true (and the
+    converse) for the Bool-valued functions of the goal and a constructor K that wraps an
+    argument's sort (S, cons), kept when the conclusion holds on every generated value where
+    the premise does (and the premise holds on some)."""
+    sig = problem.sig
+    fs = set()
+
+    def collect(t):
+        if not isinstance(t, str):
+            if t[0] in sig and t[0] not in problem.constructors and "~" not in t[0]:
+                fs.add(t[0])
+            for a in t[1:]:
+                collect(a)
+    for a, b in [st.concl] + list(st.hyps):
+        collect(a)
+        collect(b)
+    for n, vs, l, r in problem.rules:
+        if l[0] in fs:
+            collect(r)
+    out = []
+    ev = Evaluator(problem)
+    for f in sorted(fs):
+        args, res = sig[f]
+        if res != "Bool" or f.split("<")[0] in ("ite", "not", "and", "or", "=>") or \
+                any(a.startswith("fun<") for a in args):
+            continue
+        vs = [f"x{i}" for i in range(len(args))]
+        for k, srt in enumerate(args):
+            for con, cargs in problem.datatypes.get(srt, []):
+                if srt not in cargs:
+                    continue
+                j = cargs.index(srt)
+                extra = [f"e{i}" for i in range(len(cargs)) if i != j]
+                it = iter(extra)
+                wrapped = (con,) + tuple(vs[k] if i == j else next(it) for i in range(len(cargs)))
+                small = (f,) + tuple(vs)
+                big = (f,) + tuple(wrapped if i == k else v for i, v in enumerate(vs))
+                sorts = dict(zip(vs, args))
+                it = iter(extra)
+                for i, a in enumerate(cargs):
+                    if i != j:
+                        sorts[next(it)] = a
+                allv = [(v, sorts[v]) for v in vs + extra]
+                for prem, concl in ((small, big), (big, small)):
+                    hits, ok = 0, True
+                    for p_ in range(nprobes):
+                        env = {v: random_value(problem, s2, rng, depth=1 + p_ % 4)
+                               for v, s2 in allv}
+                        pv_ = ev(_subst(prem, env))
+                        if pv_ != ("true",):
+                            continue
+                        hits += 1
+                        if ev(_subst(concl, env)) != ("true",):
+                            ok = False
+                            break
+                    if ok and hits >= 3:
+                        c = Statement(allv, [(prem, ("true",))], (concl, ("true",)))
+                        c.deep = True
+                        out.append(c)
+    return out
+
+
 def stuck_conjectures(problem, st, stuck, rng, max_size=5, nprobes=14, deadline=None):
     """Lemmas suggested by failed cases: each stuck subterm (a defined function applied to
     something that contains a constant), generalised (constants, and defined subterms, become
@@ -1023,6 +1086,7 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
             if max_size == 4:
                 cands = cands + distributive_conjectures(problem, st, rng)
                 cands = cands + stuck_conjectures(problem, st, pv.stuck, rng, deadline=deadline)
+                cands = cands + monotone_conjectures(problem, st, rng)
             new = 0
             for c in cands:
                 key = repr((c.concl, c.vars))
