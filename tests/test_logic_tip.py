@@ -308,3 +308,23 @@ def test_minimal_laws_on_peano():
     assert before == len(res["theorems"]) and 0 < len(laws) < before / 2
     statements = {t["statement"] for t in res["theorems"]}
     assert set(laws) <= statements
+
+
+def test_conditional_lemma_used_with_its_condition_proved():
+    # prop_66: len(filter(p, xs)) <= len(xs) needs a conditional lemma (monotonicity of <=)
+    g = _graph("prop_66.smt2", seconds=8)
+    cond = [n for n in g["nodes"] if n["kind"] == "lemma" and n["stmt"]["hyps"]]
+    assert cond
+
+    def drop_condition_proof(d):
+        def walk(p):
+            if isinstance(p, list) and len(p) == 5 and isinstance(p[0], str) and p[4]:
+                p[4] = []
+                return True
+            if isinstance(p, dict):
+                return any(walk(v) for v in p.values())
+            if isinstance(p, list):
+                return any(walk(v) for v in p)
+            return False
+        assert walk([n.get("proof") for n in d["nodes"]])
+    assert "conditions" in " ".join(_rejects(g, drop_condition_proof))
