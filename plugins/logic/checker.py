@@ -476,7 +476,7 @@ def _tt(t):
 
 
 def check_tip(data: dict) -> CheckReport:
-    from .tip import Statement, read_tip_file, show_statement, term_to_json
+    from .tip import Statement, read_tip_file, show_statement
 
     rep = CheckReport()
     sig = {f: (tuple(a), r) for f, (a, r) in data.get("signature", {}).get("sig", {}).items()}
@@ -494,8 +494,7 @@ def check_tip(data: dict) -> CheckReport:
         prob = read_tip_file(src)
         want = {name: (dict(vs), l, r, ()) for name, vs, l, r in prob.rules}
         if want != defs:
-            bad = sorted(set(want.items()) ^ set(defs.items()), key=str) if False else \
-                [k for k in set(want) | set(defs) if want.get(k) != defs.get(k)]
+            bad = [k for k in set(want) | set(defs) if want.get(k) != defs.get(k)]
             rep.errors.append(f"definitions differ from the source {src}: {sorted(bad)[:5]}")
             return rep
         psig = {f: (tuple(a), r) for f, (a, r) in prob.sig.items()}
@@ -723,7 +722,8 @@ def check_tip(data: dict) -> CheckReport:
                    "ihs": [], "stmt_vars": stv, "stmt": st}
             check(n["proof"], (subst(st.concl[0], sk), subst(st.concl[1], sk)), ctx, root=True)
         except (_TipBad, KeyError, TypeError, ValueError, IndexError, RecursionError) as exc:
-            rep.errors.append(f"{n.get('id')}: {type(exc).__name__ + ': ' if not isinstance(exc, _TipBad) else ''}{exc}")
+            kind_ = "" if isinstance(exc, _TipBad) else type(exc).__name__ + ": "
+            rep.errors.append(f"{n.get('id')}: {kind_}{exc}")
             break
         if kind == "lemma":
             lemmas[n["id"]] = (stv, st.concl[0], st.concl[1], tuple(st.hyps))

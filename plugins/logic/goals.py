@@ -24,7 +24,6 @@ no proof. Every proof is a JSON tree (``chain`` / ``split`` / ``induction`` / ``
 from __future__ import annotations
 
 import itertools
-import json
 import random
 import time
 import zlib
@@ -405,7 +404,6 @@ class Prover:
                     break
                 cases.append({"con": con, "names": names, "proof": pr})
             else:
-                tail = {"by": "chain", "steps": list(sl) + reverse(sr)}
                 split = {"by": "split", "term": term_to_json(t), "cases": cases, "subst": True}
                 # the split proves nl = nr; the goal l = r follows by the chains
                 return self._wrap(wrap, {"by": "rewrite", "left": list(sl), "right": list(sr),
@@ -790,10 +788,6 @@ def distributive_conjectures(problem, st, rng, nprobes=14):
     arguments of h) for binary g, h of the goal's signature, kept when true on generated
     values: the distributivity lemmas (count over ++, filter over ++) that exploration by size
     reaches late."""
-    by_size, names = _explore_terms(problem, st, 1, 10)
-    funs = set()
-    for (s, _), ts in by_size.items():
-        pass
     sig = problem.sig
     fs = set()
 
@@ -827,7 +821,6 @@ def distributive_conjectures(problem, st, rng, nprobes=14):
                     vs = [f"v{i}" for i in range(len(args))]
                     sorts = {v: a for v, a in zip(vs, args)}
                     sorts.update({"u0": srt, "u1": srt})
-                    lhs = (f,) + tuple(("g",) if False else v for v in vs)
                     lhs = (f,) + tuple((g, "u0", "u1") if i == k else v for i, v in enumerate(vs))
                     fx = (f,) + tuple("u0" if i == k else v for i, v in enumerate(vs))
                     fy = (f,) + tuple("u1" if i == k else v for i, v in enumerate(vs))
