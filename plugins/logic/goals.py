@@ -903,6 +903,32 @@ def monotone_conjectures(problem, st, rng, nprobes=40):
                         c = Statement(allv, [(prem, ("true",))], (concl, ("true",)))
                         c.deep = True
                         out.append(c)
+    # P(x, y) = true => Q(x, y) = b for two Bool-valued functions with the same arguments
+    preds = [f for f in sorted(fs) if sig[f][1] == "Bool" and sig[f][0] and
+             f.split("<")[0] not in ("ite", "not", "and", "or", "=>") and
+             not any(a.startswith("fun<") for a in sig[f][0])]
+    for f in preds:
+        for g in preds:
+            if f == g or sig[f][0] != sig[g][0]:
+                continue
+            args = sig[f][0]
+            vs = [f"x{i}" for i in range(len(args))]
+            allv = list(zip(vs, args))
+            prem, concl = (f,) + tuple(vs), (g,) + tuple(vs)
+            for b in (("true",), ("false",)):
+                hits, ok = 0, True
+                for p_ in range(nprobes):
+                    env = {v: random_value(problem, s2, rng, depth=1 + p_ % 4) for v, s2 in allv}
+                    if ev(_subst(prem, env)) != ("true",):
+                        continue
+                    hits += 1
+                    if ev(_subst(concl, env)) != b:
+                        ok = False
+                        break
+                if ok and hits >= 3:
+                    c = Statement(allv, [(prem, ("true",))], (concl, b))
+                    c.deep = True
+                    out.append(c)
     return out
 
 
