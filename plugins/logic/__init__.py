@@ -118,8 +118,57 @@ def prove(theory, *, seconds: float = 30.0, max_size: int = 7, out: str | None =
     return result
 
 
+def prove_tip(path, *, seconds: float = 10.0, out: str | None = "proofs", explore: bool = True):
+    """Prove the goal of the TIP problem at ``path``: returns the dict that ``discover prove
+    FILE.smt2 --json`` prints (goal, proved, graph, lemmas, seconds, counterexample, checked).
+    A claimed proof is re-verified by the independent checker first; a rejected one is
+    reported as not proved."""
+    import time
+
+    from .checker import check_tip
+    from .goals import proof_graph, prove_goal
+    from .tip import read_tip_file, show_statement
+
+    t0 = time.monotonic()
+    problem = read_tip_file(path)
+    res = prove_goal(problem, seconds=seconds, explore=explore)
+    graph = proof_graph(problem, res)
+    out_d = {"goal": res["goal"], "proved": bool(res["proved"]), "graph": None,
+             "lemmas": [show_statement(st) for _, st, _ in res["lemmas"]],
+             "seconds": 0.0, "counterexample": res["counterexample"], "problem": problem.name}
+    if res["proved"]:
+        rep = check_tip(graph)
+        if not rep.ok:
+            out_d["proved"] = False
+            out_d["check_errors"] = rep.errors[:5]
+        elif out:
+            d = Path(out)
+            d.mkdir(parents=True, exist_ok=True)
+            gp = d / f"{problem.name or 'goal'}.proof.json"
+            gp.write_text(json.dumps(graph))
+            out_d["graph"] = str(gp)
+    out_d["seconds"] = round(time.monotonic() - t0, 3)
+    return out_d
+
+
 def main_prove(args) -> int:
     from .probe import InconsistentAxioms
+
+    if str(args.axioms).endswith(".smt2"):
+        res = prove_tip(args.axioms, seconds=args.seconds, out=args.out)
+        if args.json:
+            print(json.dumps(res, indent=1))
+        else:
+            print(f"goal: {res['goal']}")
+            if res["proved"]:
+                for lm in res["lemmas"]:
+                    print(f"  lemma: {lm}")
+                print(f"proved in {res['seconds']} s, checked; proof graph: {res['graph']}")
+            elif res["counterexample"]:
+                print(f"false: counterexample {res['counterexample']}")
+            else:
+                print(f"not proved in {res['seconds']} s")
+        return 0 if res["proved"] else 1
 
     theory = load_theory(args.axioms)       # a syntax error names the line and column
     try:
@@ -132,6 +181,15 @@ def main_prove(args) -> int:
             print(f"inconsistent: {exc}", file=sys.stderr)
         return 1
     public = {k: v for k, v in result.items() if not k.startswith("_")}
+    if getattr(args, "minimal", False):
+        laws, before = minimal_laws(theory, result["_prover"])
+        public["minimal"] = {"before": before, "after": len(laws), "laws": laws}
+        if not args.json:
+            for law in laws:
+                print(law)
+            print(f"minimal: {len(laws)} laws of {before} theorems; every other theorem follows "
+                  "from them and the axioms by rewriting")
+            return 0
     if args.json:
         print(json.dumps(public, indent=1))
     else:
@@ -141,6 +199,36 @@ def main_prove(args) -> int:
         print(f"{len(public['theorems'])} theorems, each accepted by the proof checker; "
               f"proof graph: {public['graph']}")
     return 0
+
+
+def minimal_laws(theory, prover) -> tuple:
+    """Prune the proved equations of ``prover`` (a :class:`.prover.Prover` after a search) to a
+    set from which every other one follows by the prover's rewriting with the axioms: smallest
+    first, a law is dropped when rewriting with the axioms and the laws kept so far joins its
+    sides; a second pass drops a kept law that the other kept ones give. Implications are kept
+    as they are. Returns (kept statements, number of theorems before)."""
+    from .prover import Prover
+    from .syntax import skolem
+
+    eqs = [th for th in prover.theorems if th.premise is None]
+    imps = [th for th in prover.theorems if th.premise is not None]
+    eqs.sort(key=lambda th: (len(th.statement()), th.index))
+
+    def follows(th, laws):
+        pv = Prover(theory)
+        for k in laws:
+            pv.add_rule(("theorem", k.index), k.lhs, k.rhs)
+        return pv.join(skolem(th.lhs), skolem(th.rhs)) is not None
+
+    kept = []
+    for th in eqs:
+        if not follows(th, kept):
+            kept.append(th)
+    for th in list(kept):
+        rest = [k for k in kept if k is not th]
+        if follows(th, rest):
+            kept = rest
+    return [th.statement() for th in kept + imps], len(prover.theorems)
 
 
 def main_check(args) -> int:
@@ -177,7 +265,8 @@ def discover_generators():
 def discover_add_commands(subparsers):
     p = subparsers.add_parser("prove", help="derive theorems from an axiom file, with checked "
                               "proofs (a theorem search run through the engine)")
-    p.add_argument("axioms", help="axiom file path or corpus name (e.g. peano)")
+    p.add_argument("axioms", help="axiom file path or corpus name (e.g. peano), or a TIP "
+                   "problem FILE.smt2 (then its goal is proved)")
     p.add_argument("--seconds", type=float, default=30.0, help="time budget (default 30)")
     p.add_argument("--max-size", type=int, default=7,
                    help="largest side of a conjecture, in symbols (default 7)")
@@ -186,6 +275,8 @@ def discover_add_commands(subparsers):
                    "SQLite store (default: a temporary store); the same call resumes it")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.add_argument("--minimal", action="store_true", help="also print a pruned set of laws from "
+                   "which every other theorem follows by rewriting (counts before and after)")
     p.set_defaults(func=main_prove)
     c = subparsers.add_parser("check", help="re-verify a proof graph (JSON export)")
     c.add_argument("graph", help="proof graph JSON written by discover prove (or a theorem's "

@@ -439,4 +439,296 @@ def check_file(path, axioms: dict | None = None) -> CheckReport:
         rep = CheckReport()
         rep.errors.append(f"cannot read {path}: {exc}")
         return rep
+    if isinstance(data, dict) and data.get("format") == "tip-proof":
+        return check_tip(data)
     return check_graph(data, axioms)
+
+
+# ---------------------------------------------------------------- TIP proofs (format tip-proof)
+#
+# A graph written by ``discover prove FILE.smt2``: the problem's signature, its definitions
+# (pattern equations, compared with the source file when it can be read), the lemmas used and
+# the goal, each with a proof tree. Terms are JSON lists; a rule variable is a string, a fixed
+# (skolem) constant ``["!x"]`` whose sort is given by its context. Rules of the proof trees:
+#
+# * ``chain``: steps ``[ref, dir, pos, sub, conds]`` from the goal's left side to its right side;
+#   ``ref`` is a definition, an earlier lemma, ``hyp:i`` (a hypothesis of the context) or
+#   ``ih:i`` (an induction hypothesis); the substitution must give every variable of the rule a
+#   term of its sort; ``conds`` proves each hypothesis of a conditional rule (chains).
+# * ``rewrite``: chains ``left``/``right`` from the goal's sides; ``then`` proves the ends.
+# * ``split``: a term of a datatype sort; one case per constructor, in declaration order, with
+#   fresh constants and the hypothesis ``term = K(constants)``.
+# * ``induction`` (only at the root of a statement's proof): one case per constructor of the
+#   variable's sort, the goal and hypotheses with the variable replaced by ``K(fresh)``, one
+#   hypothesis per argument of the same sort: the statement at that argument, generalised over
+#   the statement's other variables (they stay rule variables), its hypotheses as conditions
+#   (``ih:2k``), and its instance at the case's constants (``ih:2k+1``).
+# * ``have`` (a chain proves a new hypothesis), ``inj`` (``K(a..) = K(b..)`` gives ``a_i = b_i``),
+#   ``absurd`` (a hypothesis ``K(..) = L(..)`` with distinct constructors closes the case).
+
+
+class _TipBad(Exception):
+    pass
+
+
+def _tt(t):
+    return t if isinstance(t, str) else tuple([t[0]] + [_tt(a) for a in t[1:]])
+
+
+def check_tip(data: dict) -> CheckReport:
+    from .tip import Statement, read_tip_file, show_statement
+
+    rep = CheckReport()
+    sig = {f: (tuple(a), r) for f, (a, r) in data.get("signature", {}).get("sig", {}).items()}
+    dts = {s: [(k, tuple(a)) for k, a in cs]
+           for s, cs in data.get("signature", {}).get("datatypes", {}).items()}
+    cons = {k for cs in dts.values() for k, _ in cs}
+    nodes = data.get("nodes", [])
+    defs = {}
+    for n in nodes:
+        if n.get("kind") == "definition":
+            defs[n["id"]] = (dict(n["vars"]), _tt(n["lhs"]), _tt(n["rhs"]), ())
+    src_goal = None
+    src = data.get("source")
+    if src and Path(src).exists():
+        prob = read_tip_file(src)
+        want = {name: (dict(vs), l, r, ()) for name, vs, l, r in prob.rules}
+        if want != defs:
+            bad = [k for k in set(want) | set(defs) if want.get(k) != defs.get(k)]
+            rep.errors.append(f"definitions differ from the source {src}: {sorted(bad)[:5]}")
+            return rep
+        psig = {f: (tuple(a), r) for f, (a, r) in prob.sig.items()}
+        if psig != sig or {s: [(k, tuple(a)) for k, a in cs] for s, cs in
+                           prob.datatypes.items()} != dts:
+            rep.errors.append(f"the signature differs from the source {src}")
+            return rep
+        src_goal = show_statement(prob.goal)
+    else:
+        rep.errors.append(f"the source problem {src!r} cannot be read: definitions unchecked")
+        return rep
+
+    def sort_of(t, fixed, vsorts):
+        if isinstance(t, str):
+            if t not in vsorts:
+                raise _TipBad(f"variable {t} has no sort here")
+            return vsorts[t]
+        if t[0].startswith("!"):
+            if t[0][1:] not in fixed or len(t) != 1:
+                raise _TipBad(f"unknown constant {t[0]}")
+            return fixed[t[0][1:]]
+        if t[0] not in sig:
+            raise _TipBad(f"unknown symbol {t[0]}")
+        args, res = sig[t[0]]
+        if len(args) != len(t) - 1:
+            raise _TipBad(f"{t[0]} takes {len(args)} arguments")
+        for a, s in zip(t[1:], args):
+            if sort_of(a, fixed, vsorts) != s:
+                raise _TipBad(f"argument of {t[0]} is not a {s}")
+        return res
+
+    def at(t, pos):
+        for i in pos:
+            if isinstance(t, str) or not isinstance(i, int) or i < 1 or i >= len(t):
+                raise _TipBad(f"position {pos} is not in the term")
+            t = t[i]
+        return t
+
+    def put(t, pos, new):
+        if not pos:
+            return new
+        i = pos[0]
+        return t[:i] + (put(t[i], pos[1:], new),) + t[i + 1:]
+
+    def subst(t, s):
+        if isinstance(t, str):
+            return s.get(t, t)
+        return (t[0],) + tuple(subst(a, s) for a in t[1:])
+
+    def repl(t, m):
+        if t in m:
+            return m[t]
+        if isinstance(t, str):
+            return t
+        return (t[0],) + tuple(repl(a, m) for a in t[1:])
+
+    lemmas = {}
+
+    def rule(ref, ctx):
+        if ref in defs:
+            return defs[ref]
+        if ref.startswith("lemma:") and ref in lemmas:
+            return lemmas[ref]
+        if ref.startswith("hyp:"):
+            i = int(ref[4:])
+            if 0 <= i < len(ctx["hyps"]):
+                a, b = ctx["hyps"][i]
+                return ({}, a, b, ())
+        if ref.startswith("ih:"):
+            i = int(ref[3:])
+            if 0 <= i < len(ctx["ihs"]):
+                return ctx["ihs"][i]
+        raise _TipBad(f"rule {ref} is not available here")
+
+    def chain(t, steps, ctx):
+        for st in steps:
+            ref, d, pos, sub, conds = st
+            vs, l, r, hyps = rule(ref, ctx)
+            sub = {k: _tt(v) for k, v in sub.items()}
+            if set(sub) != set(vs):
+                raise _TipBad(f"step by {ref}: substitution binds {sorted(sub)}, the rule has "
+                              f"variables {sorted(vs)}")
+            for v, val in sub.items():
+                if sort_of(val, ctx["fixed"], {}) != vs[v]:
+                    raise _TipBad(f"step by {ref}: {v} := a term not of sort {vs[v]}")
+            src_, dst = (l, r) if d == "lr" else (r, l) if d == "rl" else (None, None)
+            if src_ is None:
+                raise _TipBad(f"step by {ref}: direction {d!r}")
+            if at(t, tuple(pos)) != subst(src_, sub):
+                raise _TipBad(f"step by {ref} at {pos}: the term there is not the rule's side")
+            if len(conds) != len(hyps):
+                raise _TipBad(f"step by {ref}: {len(hyps)} conditions, {len(conds)} proofs")
+            for (a, b), c in zip(hyps, conds):
+                a, b = subst(a, sub), subst(b, sub)
+                if chain(a, c, ctx) != b:
+                    raise _TipBad(f"step by {ref}: a condition's proof does not end at its side")
+            t = put(t, tuple(pos), subst(dst, sub))
+            rep.steps += 1
+        return t
+
+    def fresh(names, ctx):
+        if len(set(names)) != len(names) or any(n in ctx["fixed"] for n in names):
+            raise _TipBad(f"names {names} are not fresh")
+
+    def check(node, goal, ctx, root=False):
+        by = node.get("by")
+        if by == "chain":
+            if chain(goal[0], node["steps"], ctx) != goal[1]:
+                raise _TipBad("a chain does not end at the goal's other side")
+        elif by == "rewrite":
+            a = chain(goal[0], node["left"], ctx)
+            b = chain(goal[1], node["right"], ctx)
+            check(node["then"], (a, b), ctx)
+        elif by == "have":
+            a, b = _tt(node["eq"][0]), _tt(node["eq"][1])
+            if sort_of(a, ctx["fixed"], {}) != sort_of(b, ctx["fixed"], {}):
+                raise _TipBad("have: sides of different sorts")
+            if chain(a, node["steps"], ctx) != b:
+                raise _TipBad("have: the chain does not prove the equation")
+            check(node["then"], goal, dict(ctx, hyps=ctx["hyps"] + [(a, b)]))
+        elif by == "inj":
+            a, b = ctx["hyps"][node["hyp"]]
+            if isinstance(a, str) or isinstance(b, str) or a[0] != b[0] or a[0] not in cons:
+                raise _TipBad("inj: the hypothesis is not K(..) = K(..) for a constructor K")
+            check(node["then"], goal, dict(ctx, hyps=ctx["hyps"] + list(zip(a[1:], b[1:]))))
+        elif by == "absurd":
+            a, b = ctx["hyps"][node["hyp"]]
+            if isinstance(a, str) or isinstance(b, str) or a[0] not in cons or \
+                    b[0] not in cons or a[0] == b[0]:
+                raise _TipBad("absurd: the hypothesis is not K(..) = L(..) for distinct "
+                              "constructors")
+        elif by in ("split", "induction"):
+            if by == "split":
+                t = _tt(node["term"])
+                srt = sort_of(t, ctx["fixed"], {})
+            else:
+                if not root:
+                    raise _TipBad("induction is only allowed at the root of a statement's proof")
+                x = node["var"]
+                if x not in ctx["stmt_vars"]:
+                    raise _TipBad(f"induction on {x}, not a variable of the statement")
+                srt = ctx["stmt_vars"][x]
+            if srt not in dts:
+                raise _TipBad(f"{by} on a term of sort {srt}, which is not a datatype")
+            cases = node["cases"]
+            if [c["con"] for c in cases] != [k for k, _ in dts[srt]]:
+                raise _TipBad(f"{by}: the cases are not the constructors of {srt}")
+            for c, (k, argsorts) in zip(cases, dts[srt]):
+                names = list(c["names"])
+                if len(names) != len(argsorts):
+                    raise _TipBad(f"{by}: case {k} needs {len(argsorts)} names")
+                pat = (k,) + tuple(("!" + n,) for n in names)
+                if by == "split" and node.get("subst"):
+                    # the case t = K(..): t (a ground term) replaced by K(..) in the goal, the
+                    # hypotheses and the induction hypotheses (equals for equals under the case
+                    # assumption), which is added as the last hypothesis
+                    fresh(names, ctx)
+                    f2 = dict(ctx["fixed"], **dict(zip(names, argsorts)))
+                    m = {t: pat}
+                    sub_ctx = dict(ctx, fixed=f2,
+                                   hyps=[(repl(a, m), repl(b, m)) for a, b in ctx["hyps"]] +
+                                   [(t, pat)],
+                                   ihs=[(vs, repl(l, m), repl(r, m),
+                                         tuple((repl(a, m), repl(b, m)) for a, b in cs))
+                                        for vs, l, r, cs in ctx["ihs"]])
+                    check(c["proof"], (repl(goal[0], m), repl(goal[1], m)), sub_ctx)
+                elif by == "split":
+                    fresh(names, ctx)
+                    f2 = dict(ctx["fixed"], **dict(zip(names, argsorts)))
+                    sub_ctx = dict(ctx, fixed=f2, hyps=ctx["hyps"] + [(t, pat)])
+                    check(c["proof"], goal, sub_ctx)
+                else:
+                    stv, st = ctx["stmt_vars"], ctx["stmt"]
+                    others = {v: s for v, s in stv.items() if v != x}
+                    if set(names) & set(others):
+                        raise _TipBad(f"induction: names {names} clash with the statement")
+                    if len(set(names)) != len(names):
+                        raise _TipBad("induction: repeated names")
+                    f2 = dict(others, **dict(zip(names, argsorts)))
+                    sk = {v: ("!" + v,) for v in others}
+                    sk[x] = pat
+                    ihs = []
+                    for n, s in zip(names, argsorts):
+                        if s == srt:
+                            # ih:2k generalised over the other variables, ih:2k+1 its
+                            # instance at the case's constants
+                            m = {x: ("!" + n,)}
+                            ihs.append((dict(others), subst(st.concl[0], m), subst(st.concl[1], m),
+                                        tuple((subst(a, m), subst(b, m)) for a, b in st.hyps)))
+                            m = dict({v: ("!" + v,) for v in others}, **{x: ("!" + n,)})
+                            ihs.append(({}, subst(st.concl[0], m), subst(st.concl[1], m),
+                                        tuple((subst(a, m), subst(b, m)) for a, b in st.hyps)))
+                    hyps = [(subst(a, sk), subst(b, sk)) for a, b in st.hyps]
+                    g = (subst(st.concl[0], sk), subst(st.concl[1], sk))
+                    check(c["proof"], g, {"fixed": f2, "hyps": hyps, "ihs": ihs,
+                                          "stmt_vars": stv, "stmt": st})
+        else:
+            raise _TipBad(f"unknown proof rule {by!r}")
+
+    goal_seen = False
+    for n in nodes:
+        kind = n.get("kind")
+        if kind not in ("lemma", "goal"):
+            continue
+        try:
+            st = Statement.from_json(n["stmt"])
+            text = show_statement(st)
+            if text != n.get("statement"):
+                raise _TipBad("the node's statement text is not its statement")
+            if kind == "goal":
+                if text != src_goal:
+                    raise _TipBad("the goal is not the source problem's goal")
+                goal_seen = True
+            stv = dict(st.vars)
+            if len(stv) != len(st.vars):
+                raise _TipBad("repeated variable")
+            for s in stv.values():
+                if s not in data["signature"]["sorts"]:
+                    raise _TipBad(f"unknown sort {s}")
+            for a, b in list(st.hyps) + [st.concl]:
+                if sort_of(a, {}, stv) != sort_of(b, {}, stv):
+                    raise _TipBad("an equation's sides have different sorts")
+            sk = {v: ("!" + v,) for v in stv}
+            ctx = {"fixed": dict(stv), "hyps": [(subst(a, sk), subst(b, sk)) for a, b in st.hyps],
+                   "ihs": [], "stmt_vars": stv, "stmt": st}
+            check(n["proof"], (subst(st.concl[0], sk), subst(st.concl[1], sk)), ctx, root=True)
+        except (_TipBad, KeyError, TypeError, ValueError, IndexError, RecursionError) as exc:
+            kind_ = "" if isinstance(exc, _TipBad) else type(exc).__name__ + ": "
+            rep.errors.append(f"{n.get('id')}: {kind_}{exc}")
+            break
+        if kind == "lemma":
+            lemmas[n["id"]] = (stv, st.concl[0], st.concl[1], tuple(st.hyps))
+        rep.theorems += 1
+        rep.verified.append(text)
+    if not goal_seen and not rep.errors:
+        rep.errors.append("no goal node with a proof")
+    return rep
