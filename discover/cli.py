@@ -578,13 +578,14 @@ def _plugin_commands(pl, sub) -> None:
                   f"command or fix the plugin", file=sys.stderr)
 
 
-_VALUE_LIKE = re.compile(r"-(\d|\.\d|.*[\^*+/(),=<>])")
+_VALUE_LIKE = re.compile(r"-.*[\^*+/(),=<>]")
 
 
 def _attach_negative_values(argv: list[str]) -> list[str]:
     """``--b -n^2+n`` and ``--b -2,3,0`` as ``--b=...``: argparse takes a value that starts with
     ``-`` and is not a plain number for an option and stops with "expected one argument". A
-    token that starts with ``-`` followed by a digit, or that contains an operator, is a value."""
+    token that starts with ``-`` and contains an operator or a comma is a value (plain negative
+    numbers are left to argparse, which takes them, also for options of several values)."""
     out: list[str] = []
     it = iter(range(len(argv)))
     for i in it:

@@ -91,7 +91,8 @@ def test_a_value_starting_with_minus_is_taken_as_the_value(capsys):
 
     assert _attach_negative_values(["verify", "--b", "-n^2+n", "--a", "-2,3", "--json"]) == \
         ["verify", "--b=-n^2+n", "--a=-2,3", "--json"]
-    assert _attach_negative_values(["run", "--workers", "-1"]) == ["run", "--workers=-1"]
+    assert _attach_negative_values(["evolve", "--interval", "-2", "1"]) == \
+        ["evolve", "--interval", "-2", "1"]
     assert _attach_negative_values(["show", "--json", "-q"]) == ["show", "--json", "-q"]
     # end to end: b(n) = -n^2 + ... given without '='
     code = main(["verify", "--a", "3*n+2", "--b", "-2*n^2+3*n", "--value", "12/(3*pi-4)",
