@@ -119,7 +119,8 @@ def ablation(seconds=30.0):
                                              polish_extended, polish_grid, polish_rounded)
     from discover_plugins.evolve.functions import TARGETS, dd_reference
     from discover_plugins.evolve.program import eval_population
-    from discover_plugins.evolve.search import _pade_cf, cf_program, make_grids, symmetric_cf3
+    from discover_plugins.evolve.search import (_pade_cf, cf_program, make_grids, pole_cf3,
+                                                symmetric_cf3)
     from discover_plugins.evolve.verify import measure
 
     t = TARGETS["exp2"]
@@ -149,6 +150,21 @@ def ablation(seconds=30.0):
         print(f"   11 ops on [0, 1], {label}: multi-start {m1['max_rel_error']:.2e} (exact "
               f"{m1['max_rel_error_exact']:.2e}); + extended and float64-rounded polish "
               f"{m2['max_rel_error']:.2e} (exact {m2['max_rel_error_exact']:.2e})")
+    for fn in ("exp2", "exp"):
+        tf = TARGETS[fn]
+        xf = polish_grid(0.0, 1.0)
+        hf, lf = dd_reference(tf, xf)
+        row = []
+        for label, fit in (("symmetric", symmetric_cf3), ("pole_cf3 (no symmetry)", pole_cf3)):
+            t0 = time.time()
+            q = cf_program(*fit(tf, 0.0, 1.0, 0.0, 3), squarings=3, centre=0.0)
+            q, _ = polish_extended(q, xf, hf, lf)
+            q, _ = polish_rounded(q, xf, hf, lf)
+            m = measure(q, tf, 0.0, 1.0, n=20001)
+            row.append(f"{label} {m['max_rel_error']:.2e} (exact {m['max_rel_error_exact']:.2e}, "
+                       f"{time.time() - t0:.1f} s)")
+        print(f"   10 ops on [0, 1], {fn}, c0 + B/(x + C + k/(x + m/x)) then 3 squarings, "
+              f"polished: " + "; ".join(row))
     for structures in (False, True):
         data = search("exp2", argparse.Namespace(max_ops=12, seconds=seconds, seed=0,
                                                  round_seconds=10.0, interval=[0.0, 1.0]))

@@ -198,3 +198,30 @@ def test_cli_float32_and_latency_on_a_user_expression(capsys):
         assert f["float32"]["below_1ulp"] == (f["float32"]["max_ulp"] < 1)
         assert "float f(float x)" in f["float32"]["c"]
     assert any(f["float32"]["below_1ulp"] for f in out["front"])
+
+
+def test_pole_cf3_leaves_the_symmetric_basin_of_the_10_op_structure():
+    """c0 + B/(x + C + k/(x + m/x)) then three squarings (10 ops) on [0, 1]: the fit over
+    (k, m) with the Moebius map solved inside goes past the symmetric solution (c0 = -1,
+    C = B/2), for 2^x and e^x, the constants computed from the target."""
+    from discover_plugins.evolve.fit import polish_extended, polish_grid
+    from discover_plugins.evolve.functions import dd_reference
+    from discover_plugins.evolve.search import pole_cf3, symmetric_cf3
+
+    for name, limit in (("exp2", 2.3e-14), ("exp", 2.8e-13)):
+        t = TARGETS[name]
+        g = make_grids(t, 0.0, 1.0)
+        sym = cf_program(*symmetric_cf3(t, 0.0, 1.0, 0.0, 3), squarings=3, centre=0.0)
+        cf = pole_cf3(t, 0.0, 1.0, 0.0, 3)
+        al, be, hh, kk = cf
+        assert abs(al + 1) > 1e-12 or abs(hh[0] - be / 2) > 1e-9 * abs(be)   # not symmetric
+        p = cf_program(*cf, squarings=3, centre=0.0)
+        assert p.ops == 10 and p.op[0] == 7 and p.a[0] == 0
+        e_sym = max_rel_error(sym, g.cxs, g.cfx)
+        e_pole = max_rel_error(p, g.cxs, g.cfx)
+        assert e_pole < 0.8 * e_sym
+        xs = polish_grid(0.0, 1.0, 600)
+        q, e_ext = polish_extended(p, xs, *dd_reference(t, xs))
+        assert e_ext < limit
+        vals, st = eval_population([q], np.array([0.0]))
+        assert st[0] == 0 and abs(vals[0, 0] - 1.0) < limit      # IEEE: finite at x = 0

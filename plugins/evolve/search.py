@@ -22,6 +22,7 @@ import hashlib
 import json
 import math
 import time
+import warnings
 from dataclasses import dataclass
 
 import mpmath
@@ -250,6 +251,99 @@ def symmetric_cf3(target: Target, a: float, b: float, c: float, squarings: int, 
     return -gc, gc * bb, [bb / 2 - c, 0.0, 0.0], [k, m]
 
 
+def _mobius_minimax(s: np.ndarray, g: np.ndarray, iters: int = 20):
+    """The Moebius map ``(p s + q)/(s + r)`` closest to ``g`` in maximum relative error on the
+    sample ``s`` (Loeb's linearisation ``p s + q - r g = g s``, divided by the previous
+    denominator, with Lawson weights). Returns ``(error, (p, q, r))``; error inf on failure."""
+    w = np.ones_like(s)
+    den = np.ones_like(s)
+    best = (math.inf, None)
+    one = np.ones_like(s)
+    with np.errstate(all="ignore"):
+        for _ in range(iters):
+            scale = 1.0 / (g * den)
+            A = np.stack([s, one, -g], 1) * scale[:, None]
+            sw = np.sqrt(w)
+            try:
+                sol, *_ = np.linalg.lstsq(A * sw[:, None], g * s * scale * sw, rcond=None)
+            except (np.linalg.LinAlgError, ValueError):
+                break
+            p, q, r = sol
+            D = s + r
+            if np.any(D == 0):
+                break
+            res = (p * s + q) / D / g - 1
+            e = float(np.max(np.abs(res)))
+            if not np.isfinite(e):
+                break
+            if e < best[0]:
+                best = (e, (float(p), float(q), float(r)))
+            den = np.abs(D) / np.max(np.abs(D))
+            w = w * np.abs(res)
+            w = w / w.sum() + 1e-14
+    return best
+
+
+def pole_cf3(target: Target, a: float, b: float, c: float, squarings: int, start=None,
+             n: int = 300, maxiter: int = 300):
+    """Starting constants for the 7-op continued fraction ``R = c0 + B/(x + C + k/(t + m/t))``,
+    ``t = x - c`` (singular at c), fitted to ``g = f^(1/2^s)`` without imposing any symmetry.
+    Fitting its five constants directly is hopelessly ill-conditioned (the good region is a
+    narrow curved valley, constants in the thousands). Instead: with ``s(t) = t + k/(t + m/t)``,
+    ``R = (p s + q)/(s + r)`` is a Moebius map of ``s``, so for fixed ``(k, m)`` the best
+    ``(p, q, r)`` is a small, well-conditioned rational minimax problem
+    (:func:`_mobius_minimax`); only ``(log|k|, log|m|)`` are searched (Nelder-Mead), from the
+    symmetric solution (:func:`symmetric_cf3`) or ``start = (k, m)``. Returns
+    ``(alpha, beta, [h1, 0, 0], [k, m])`` for :func:`cf_program` (centre c), or None."""
+    from scipy.optimize import minimize
+
+    if start is None:
+        sym = symmetric_cf3(target, a, b, c, squarings)
+        if sym is None:
+            return None
+        start = (sym[3][0], sym[3][1])
+    k0, m0 = start
+    if not (k0 and m0 and math.isfinite(k0) and math.isfinite(m0)):
+        return None
+    k_ = np.arange(n)
+    xs = np.unique(np.concatenate([(a + b) / 2 + (b - a) / 2 * np.cos(np.pi * k_ / (n - 1)),
+                                   np.linspace(a, b, n)]))
+    try:
+        g = reference(target, xs) ** (0.5 ** squarings)
+    except (ZeroDivisionError, ValueError, ArithmeticError, TypeError):
+        return None
+    if not np.all(g > 0):
+        return None
+    t = xs - c
+    sk, sm = math.copysign(1.0, k0), math.copysign(1.0, m0)
+
+    def s_of(v):
+        with np.errstate(all="ignore"):
+            return t + sk * math.exp(v[0]) / (t + sm * math.exp(v[1]) / t)
+
+    def obj(v):
+        s = s_of(v)
+        if not np.all(np.isfinite(s)):
+            return 1.0
+        e, _ = _mobius_minimax(s, g)
+        return math.log(e) if 0 < e < math.inf else 1.0
+
+    v0 = np.array([math.log(abs(k0)), math.log(abs(m0))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = minimize(obj, v0, method="Nelder-Mead",
+                       options={"xatol": 1e-11, "fatol": 1e-4, "maxiter": maxiter,
+                                "initial_simplex": v0 + np.array([[0, 0], [1e-3, 0], [0, 1e-3]])})
+    v = res.x if res.fun <= obj(v0) else v0
+    e, sol = _mobius_minimax(s_of(v), g, iters=60)
+    if sol is None:
+        return None
+    p, q, r = sol
+    k, m = sk * math.exp(v[0]), sm * math.exp(v[1])
+    # R = p + (q - p r)/(s + r), and s + r = x + (r - c) + k/(t + m/t)
+    return p, q - p * r, [r - c, 0.0, 0.0], [k, m]
+
+
 def minimax_rational(xs: np.ndarray, g: np.ndarray, n: int, iters: int = 60):
     """A near-minimax [n/n] rational approximation of ``g`` (relative error) on ``xs``:
     Loeb's linearisation ``P - g Q = 0`` (Q monic, divided by the previous Q) with Lawson
@@ -360,6 +454,11 @@ def cf_seeds(target: Target, a, b, max_ops) -> list[Program]:
                     sym = symmetric_cf3(target, a, b, cs, sq)
                     if sym is not None:
                         cands.append((sym, cs))
+                        # the same structure without the symmetry: a Moebius map of the
+                        # inner levels, searched over (k, m) only
+                        pol = pole_cf3(target, a, b, cs, sq, start=(sym[3][0], sym[3][1]))
+                        if pol is not None:
+                            cands.append((pol, cs))
                 for (al, be, hh, kk), fixed in cands:
                     c = fixed
                     if fixed is not None:
