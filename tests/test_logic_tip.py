@@ -328,3 +328,86 @@ def test_conditional_lemma_used_with_its_condition_proved():
             return False
         assert walk([n.get("proof") for n in d["nodes"]])
     assert "conditions" in " ".join(_rejects(g, drop_condition_proof))
+
+
+# ---------------------------------------------------------------- recursion / simultaneous induction
+
+def _scheme_graph(name, by):
+    """The goal proved by the scheme ``by`` alone (structural induction switched off)."""
+    import time
+    from discover_plugins.logic.goals import Prover
+    p = read_tip_file(DATA / name)
+    pr = Prover(p, time.monotonic() + 5).prove_statement(p.goal, structural=False)
+    assert pr is not None and pr["by"] == by, name
+    g = proof_graph(p, {"goal": show_statement(p.goal), "proved": True, "proof": pr,
+                        "lemmas": []})
+    rep = check_tip(g)
+    assert rep.ok, rep.errors
+    assert show_statement(p.goal) in rep.verified
+    return g
+
+
+def test_recursion_induction_checked_and_corrupted():
+    g = _scheme_graph("prop_01.smt2", "recursion")      # take(n, xs) ++ drop(n, xs) = xs
+    node = _goal_node(g)["proof"]
+    assert node["fun"] in ("take<a>", "drop<a>") and node["vars"] == ["n", "xs"]
+    assert len(node["cases"]) == 3 and node["cases"][2]["ihs"]   # take(S z, cons x xs)
+
+    def drop_case(d):
+        _goal_node(d)["proof"]["cases"].pop(1)
+    assert "cases expected" in _rejects(g, drop_case)[0]
+
+    def no_decrease(d):                         # a hypothesis at the case's own pattern
+        c = _goal_node(d)["proof"]["cases"][2]
+        c["ihs"] = [[c["ihs"][0][0], c["ihs"][0][1]]]
+        c["ihs"][0][0] = ["S", [("!" + c["names"][0])]]
+        c["ihs"][0][1] = ["cons<a>"] + [["!" + n] for n in c["names"][1:]]
+    assert "decrease" in _rejects(g, no_decrease)[0]
+
+    def not_subterm(d):                         # a hypothesis at an arbitrary smaller-looking term
+        c = _goal_node(d)["proof"]["cases"][2]
+        c["ihs"][0][1] = ["nil<a>"]
+    assert "subterm" in _rejects(g, not_subterm)[0]
+
+    def element_for_list(d):                    # a subterm, but of the element sort
+        c = _goal_node(d)["proof"]["cases"][2]
+        c["ihs"][0][1] = ["!" + c["names"][1]]
+    assert "of sort list<a>" in _rejects(g, element_for_list)[0]
+
+    def same_var_twice(d):
+        _goal_node(d)["proof"]["vars"] = ["n", "n"]
+    assert _rejects(g, same_var_twice)
+
+    def other_function(d):                      # ++ has one case per constructor of its list
+        _goal_node(d)["proof"]["fun"] = "++<a>"
+    assert _rejects(g, other_function)
+
+    def below_root(d):
+        n = _goal_node(d)
+        n["proof"] = {"by": "rewrite", "left": [], "right": [], "then": n["proof"]}
+    assert "root" in _rejects(g, below_root)[0]
+
+
+def test_simultaneous_induction_checked_and_corrupted():
+    g = _scheme_graph("prop_06.smt2", "simultaneous")    # n - (n + m) = 0
+    node = _goal_node(g)["proof"]
+    assert node["vars"] == ["n", "m"] and len(node["cases"]) == 4
+    assert [c["cons"] for c in node["cases"]] == [["Z", "Z"], ["Z", "S"], ["S", "Z"], ["S", "S"]]
+
+    def drop_case(d):
+        _goal_node(d)["proof"]["cases"].pop()
+    assert "combination" in _rejects(g, drop_case)[0]
+
+    def no_decrease(d):
+        c = _goal_node(d)["proof"]["cases"][3]
+        c["ihs"].append([["S", ["!" + c["names"][0]]], ["S", ["!" + c["names"][1]]]])
+    assert "decrease" in _rejects(g, no_decrease)[0]
+
+    def not_subterm(d):
+        c = _goal_node(d)["proof"]["cases"][3]
+        c["ihs"].append([["S", ["!" + c["names"][0]]], ["Z"]])
+    assert "subterm" in _rejects(g, not_subterm)[0]
+
+    def unknown_variable(d):
+        _goal_node(d)["proof"]["vars"] = ["n", "k"]
+    assert "not a variable" in _rejects(g, unknown_variable)[0]

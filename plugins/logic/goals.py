@@ -128,6 +128,15 @@ def _rep(t, m):
     return (t[0],) + tuple(_rep(a, m) for a in t[1:])
 
 
+def _subterms(t, out=None):
+    out = [] if out is None else out
+    out.append(t)
+    if not isinstance(t, str):
+        for a in t[1:]:
+            _subterms(a, out)
+    return out
+
+
 def _sk(name):
     return ("!" + name,)
 
@@ -281,8 +290,11 @@ class Prover:
         _CONS.update(problem.constructors)
         self.defs = [Rule(name, vs, l, r) for name, vs, l, r in problem.rules]
         self.def_heads = {}
+        self.def_eqs = {}
         for name, vs, l, r in problem.rules:
             self.def_heads.setdefault(l[0], []).append(l)
+            self.def_eqs.setdefault(l[0], []).append((l, r))
+        self.schemes = True                 # recursion and simultaneous induction
         self.lemmas = []                    # (Statement, proof)
         self.lemma_rules = []
         self.fresh = itertools.count()
@@ -447,7 +459,7 @@ class Prover:
         return out
 
     # ------------------------------------------------------------ statements
-    def prove_statement(self, st: Statement, depth=2, induction=True):
+    def prove_statement(self, st: Statement, depth=2, induction=True, structural=True):
         sk = {v: _sk(v) for v, _ in st.vars}
         fixed = dict(st.vars)
         hyps = [(_subst(a, sk), _subst(b, sk)) for a, b in st.hyps]
@@ -459,7 +471,7 @@ class Prover:
         if pr is not None or not induction:
             return pr
         order = sorted([v for v, s in st.vars if s in self.p.datatypes],
-                       key=lambda v: -self._rec_score(v, st))
+                       key=lambda v: -self._rec_score(v, st)) if structural else []
         for x in order:
             if time.monotonic() > self.deadline:
                 return None
@@ -503,7 +515,166 @@ class Prover:
                 cases.append({"con": con, "names": names, "proof": pr})
             else:
                 return {"by": "induction", "var": x, "cases": cases}
+        if not self.schemes:
+            return None
+        for node, rows, calls, vars_ in self._schemes(st):
+            if time.monotonic() > self.deadline:
+                return None
+            pr = self.wf_induction(st, node, rows, calls, vars_, depth)
+            if pr is not None:
+                return pr
         return None
+
+    def _schemes(self, st: Statement):
+        """Recursion induction along the calls of the statement's functions whose matched
+        arguments are distinct variables, then simultaneous induction on two variables."""
+        fixed = dict(st.vars)
+        out, seen = [], set()
+
+        def walk(t):
+            if isinstance(t, str):
+                return
+            f = t[0]
+            eqs = self.def_eqs.get(f)
+            if eqs and not f.split("<")[0] in ("ite", "not", "and", "or", "=>", "&&", "||"):
+                need = [j for j in range(len(t) - 1)
+                        if any(not isinstance(l[j + 1], str) for l, _ in eqs)]
+                args = [t[j + 1] for j in need]
+                if need and all(isinstance(a, str) and fixed.get(a) in self.p.datatypes
+                                for a in args) and len(set(args)) == len(args):
+                    vars_ = [t[j + 1] if j in need else None for j in range(len(t) - 1)]
+                    rows = [tuple(l[1:]) for l, _ in eqs]
+                    calls = []
+                    for l, r in eqs:
+                        cs = []
+
+                        def calls_in(u):
+                            if isinstance(u, str):
+                                return
+                            if u[0] == f:
+                                cs.append(tuple(u[1:]))
+                            for a in u[1:]:
+                                calls_in(a)
+                        calls_in(r)
+                        calls.append(cs)
+                    # a single variable with one-level patterns: structural induction already
+                    deep = len(need) > 1 or any(
+                        not isinstance(a, str) for row in rows for j in need
+                        if not isinstance(row[j], str) for a in row[j][1:])
+                    key = (f, tuple(vars_))
+                    if deep and key not in seen:
+                        seen.add(key)
+                        out.append(({"by": "recursion", "fun": f, "vars": vars_}, rows, calls,
+                                    vars_))
+            for a in t[1:]:
+                walk(a)
+        for a, b in [st.concl] + list(st.hyps):
+            walk(a)
+            walk(b)
+        rec = [v for v, s in st.vars if s in self.p.datatypes and
+               any(s in a for _, a in self.p.datatypes[s])]
+        for x, y in itertools.combinations(rec, 2):
+            psorts = [fixed[x], fixed[y]]
+            rows, calls = [], []
+            for combo in itertools.product(*[self.p.datatypes[s] for s in psorts]):
+                k = itertools.count()
+                row = tuple((c,) + tuple(f"p{next(k)}" for _ in a) for c, a in combo)
+                rows.append(row)
+                opts = []
+                for pat, (c, a), srt in zip(row, combo, psorts):
+                    opts.append([pat] + [pat[i + 1] for i, s in enumerate(a) if s == srt])
+                calls.append([tup for tup in itertools.product(*opts) if tup != row])
+            out.append(({"by": "simultaneous", "vars": [x, y]}, rows, calls, [x, y]))
+        return out
+
+    def wf_induction(self, st, node, rows, calls, vars_, depth):
+        """Induction on the tuple of variables vars_ along pattern rows (checked by
+        ``checker.wf_induction``): a case per row, hypotheses at the calls' arguments that
+        are subterms of the row's patterns, at least one proper."""
+        ind = [(j, v) for j, v in enumerate(vars_) if v is not None]
+        indv = {v for _, v in ind}
+        others = {v: s for v, s in st.vars if v not in indv}
+        psorts = [dict(st.vars)[v] for _, v in ind]
+        cases = []
+        for row, cs in zip(rows, calls):
+            rrow = [row[j] for j, _ in ind]
+            pv = []
+            for p in rrow:
+                _vars(p, pv)
+            names, used = [], set(others)
+            for p in pv:
+                n = f"{p}_"
+                while n in used:
+                    n += "_"
+                used.add(n)
+                names.append(n)
+            inst = {p: _sk(n) for p, n in zip(pv, names)}
+            pats = [_subst(p, inst) for p in rrow]
+            f2 = dict(others)
+            for p, n in zip(pv, names):
+                f2[n] = self._pat_sort(rrow, psorts, p)
+            sk = {v: _sk(v) for v in others}
+            sk.update({v: pats[i] for i, (_, v) in enumerate(ind)})
+            ihs, tups = [], []
+            for call in cs:
+                tup = tuple(_subst(call[j], inst) for j, _ in ind)
+                subs = [set(_subterms(p)) for p in pats]
+                if tup in tups or not all(a in sb for a, sb in zip(tup, subs)) or \
+                        all(a == p for a, p in zip(tup, pats)) or \
+                        any(self._sort_fixed(a, f2) != s for a, s in zip(tup, psorts)):
+                    continue
+                tups.append(tup)
+                m = {v: a for (_, v), a in zip(ind, tup)}
+                ihs.append((others, _subst(st.concl[0], m), _subst(st.concl[1], m),
+                            tuple((_subst(a, m), _subst(b, m)) for a, b in st.hyps)))
+                m2 = dict({v: _sk(v) for v in others}, **m)
+                ihs.append(({}, _subst(st.concl[0], m2), _subst(st.concl[1], m2),
+                            tuple((_subst(a, m2), _subst(b, m2)) for a, b in st.hyps)))
+            hyps = [(_subst(a, sk), _subst(b, sk)) for a, b in st.hyps]
+            goal = (_subst(st.concl[0], sk), _subst(st.concl[1], sk))
+            n = len(ihs) // 2
+            if n <= 2:
+                dirs_opts = [tuple(d for d in ds for _ in (0, 1))
+                             for ds in itertools.product(("lr", "rl"), repeat=n)]
+            else:
+                dirs_opts = [("lr",) * len(ihs), ("rl",) * len(ihs)]
+            pr = None
+            for dirs in dirs_opts:
+                try:
+                    pr = self.prove_in(Ctx(f2, hyps, ihs), goal, depth + 1, dirs)
+                except (Budget, RecursionError):
+                    pr = None
+                if pr is not None:
+                    break
+            if pr is None:
+                return None
+            case = {"names": names, "ihs": [[term_to_json(a) for a in t] for t in tups],
+                    "proof": pr}
+            if node["by"] == "simultaneous":
+                case = dict({"cons": [p[0] for p in row]}, **case)
+            cases.append(case)
+        return dict(node, cases=cases)
+
+    def _pat_sort(self, rrow, psorts, var):
+        def walk(p, srt):
+            if isinstance(p, str):
+                return srt if p == var else None
+            args = dict(self.p.datatypes[srt])[p[0]]
+            for a, s in zip(p[1:], args):
+                r = walk(a, s)
+                if r is not None:
+                    return r
+            return None
+        for p, s in zip(rrow, psorts):
+            r = walk(p, s)
+            if r is not None:
+                return r
+        raise KeyError(var)
+
+    def _sort_fixed(self, t, fixed):
+        if t[0].startswith("!"):
+            return fixed.get(t[0][1:])
+        return self.p.sig[t[0]][1]
 
     def _rec_score(self, v, st):
         """Prefer variables that definitions match on (first argument positions)."""
