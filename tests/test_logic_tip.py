@@ -411,3 +411,54 @@ def test_simultaneous_induction_checked_and_corrupted():
     def unknown_variable(d):
         _goal_node(d)["proof"]["vars"] = ["n", "k"]
     assert "not a variable" in _rejects(g, unknown_variable)[0]
+
+
+def test_conditional_goal_by_recursion_induction_with_hypothesis_instance():
+    """sorted(xs) => sorted(insort(x, xs)) (prop_77) by recursion induction along sorted,
+    given the totality lemma: the instance of the conditional hypothesis at the case's tail
+    becomes a hypothesis (rule ``have`` citing ih:k with its condition proved)."""
+    import time
+    from discover_plugins.logic.goals import Prover
+    from discover_plugins.logic.tip import Statement
+    p = read_tip_file(DATA / "prop_77.smt2")
+    pv = Prover(p, time.monotonic() + 10)
+    tot = Statement([("x", "Nat"), ("y", "Nat")], [(("<=2", "x", "y"), ("false",))],
+                    (("<=2", "y", "x"), ("true",)))
+    pv.add_lemma(tot, pv.prove_statement(tot))
+    pr = pv.prove_statement(p.goal)
+    assert pr is not None and pr["by"] == "recursion" and pr["fun"] == "sorted"
+    res = {"goal": show_statement(p.goal), "proved": True, "proof": pr,
+           "lemmas": [(0, tot, pv.lemmas[0][1])]}
+    g = proof_graph(p, res)
+    rep = check_tip(g)
+    assert rep.ok, rep.errors
+    assert len(rep.verified) == 2
+
+    def ih_without_condition(d):
+        def walk(q):
+            if isinstance(q, dict):
+                if q.get("by") == "have" and q["steps"][0][0].startswith("ih:"):
+                    q["steps"][0][4] = []
+                    return True
+                return any(walk(v) for v in q.values())
+            if isinstance(q, list):
+                return any(walk(v) for v in q)
+            return False
+        assert walk(_goal_node(d)["proof"])
+    assert "condition" in _rejects(g, ih_without_condition)[0]
+
+
+def test_generalisation_of_a_common_subterm_screened_by_evaluation():
+    from discover_plugins.logic.goals import generalised_conjectures
+    import random
+    text = (DATA / "prop_72.smt2").read_text()
+    text = text[:text.index("(prove")]
+    true_goal = text + "(prove (par (a) (forall ((xs (list a))) (= (++ (rev xs) (_ nil a)) (rev xs)))))"
+    p = read_tip(true_goal)
+    cs = generalised_conjectures(p, p.goal, [], random.Random(1))
+    assert [show_statement(c) for c in cs] == ["forall g0:list<a>. ++<a>(g0, nil<a>) = g0"]
+    # take(len(xs), rev(xs)) = rev(xs) holds, but its generalisation over rev(xs) does not
+    false_gen = text + ("(prove (par (a) (forall ((xs (list a))) "
+                        "(= (take (len xs) (rev xs)) (rev xs)))))")
+    p = read_tip(false_gen)
+    assert generalised_conjectures(p, p.goal, [], random.Random(1)) == []

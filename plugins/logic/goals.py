@@ -280,6 +280,7 @@ class Ctx:
         self.hyps = list(hyps)             # ground equations, indexed as the checker sees them
         self.ihs = list(ihs)               # (vars, l, r, conds) with rule variables
         self.active = list(range(len(hyps))) if active is None else list(active)
+        self.ih_used = set()               # conditional hypothesis instances made hypotheses
 
 
 class Prover:
@@ -295,6 +296,7 @@ class Prover:
             self.def_heads.setdefault(l[0], []).append(l)
             self.def_eqs.setdefault(l[0], []).append((l, r))
         self.schemes = True                 # recursion and simultaneous induction
+        self.scheme_seconds = 0.4           # at most this long on them per statement
         self.lemmas = []                    # (Statement, proof)
         self.lemma_rules = []
         self.fresh = itertools.count()
@@ -338,8 +340,25 @@ class Prover:
         if time.monotonic() > self.deadline:
             raise Budget()
         rw = Rewriter(self.rules_for(ctx, ih_dirs), self.deadline)
-        # inter-reduce the hypotheses
         wrap = []
+        # a ground instance of a conditional induction hypothesis whose conditions hold here
+        # becomes a hypothesis (then normalised with the others, so it meets the goal's form)
+        for j, (vs, l, r, conds) in enumerate(ctx.ihs):
+            if vs or not conds or j in ctx.ih_used:
+                continue
+            proofs = []
+            for a, b in conds:
+                ch = rw.equal(a, b)
+                if ch is None:
+                    break
+                proofs.append(ch)
+            else:
+                ctx.ih_used.add(j)
+                wrap.append({"by": "have", "eq": [term_to_json(l), term_to_json(r)],
+                             "steps": [[f"ih:{j}", "lr", [], {}, proofs]]})
+                ctx.hyps.append((l, r))
+                ctx.active.append(len(ctx.hyps) - 1)
+        # inter-reduce the hypotheses
         for _ in range(4):
             changed = False
             for i in list(ctx.active):
@@ -410,6 +429,7 @@ class Prover:
                           [(vs, _rep(l_, m), _rep(r_, m),
                             tuple((_rep(a, m), _rep(b, m)) for a, b in cs))
                            for vs, l_, r_, cs in ctx.ihs], ctx.active + [len(ctx.hyps)])
+                sub.ih_used = set(ctx.ih_used)
                 g = (_rep(nl, m), _rep(nr, m))
                 pr = self.prove_in(sub, g, depth - 1, ih_dirs)
                 if pr is None:
@@ -517,12 +537,17 @@ class Prover:
                 return {"by": "induction", "var": x, "cases": cases}
         if not self.schemes:
             return None
-        for node, rows, calls, vars_ in self._schemes(st):
-            if time.monotonic() > self.deadline:
-                return None
-            pr = self.wf_induction(st, node, rows, calls, vars_, depth)
-            if pr is not None:
-                return pr
+        saved = self.deadline
+        self.deadline = min(saved, time.monotonic() + self.scheme_seconds)
+        try:
+            for node, rows, calls, vars_ in self._schemes(st):
+                if time.monotonic() > self.deadline:
+                    return None
+                pr = self.wf_induction(st, node, rows, calls, vars_, depth)
+                if pr is not None:
+                    return pr
+        finally:
+            self.deadline = saved
         return None
 
     def _schemes(self, st: Statement):
@@ -641,7 +666,7 @@ class Prover:
             pr = None
             for dirs in dirs_opts:
                 try:
-                    pr = self.prove_in(Ctx(f2, hyps, ihs), goal, depth + 1, dirs)
+                    pr = self.prove_in(Ctx(f2, hyps, ihs), goal, depth + 2, dirs)
                 except (Budget, RecursionError):
                     pr = None
                 if pr is not None:
@@ -998,6 +1023,25 @@ def distributive_conjectures(problem, st, rng, nprobes=14):
                     for rhs in ((h, fx, fy), (h, fy, fx)):
                         vars_ = [v for v in vs if v != vs[k]] + ["u0", "u1"]
                         out.append(Statement([(v, sorts[v]) for v in vars_], [], (lhs, rhs)))
+    # shifted distributivity: f(n, g(xs, ys)) = g(f(n, xs), f(h(n, m(xs)), ys)) (take / drop
+    # over ++, with n - len(xs) for the second part)
+    for f in sorted(fs):
+        args, res = sig[f]
+        if len(args) != 2 or args[1] != res or args[0] == res:
+            continue
+        for g in binary:
+            if sig[g][1] != res:
+                continue
+            for m in sorted(fs):
+                if sig[m][0] != [res] and tuple(sig[m][0]) != (res,) or sig[m][1] != args[0]:
+                    continue
+                for h in binary:
+                    if sig[h][1] != args[0]:
+                        continue
+                    lhs = (f, "n0", (g, "u0", "u1"))
+                    rhs = (g, (f, "n0", "u0"), (f, (h, "n0", (m, "u0")), "u1"))
+                    c = Statement([("n0", args[0]), ("u0", res), ("u1", res)], [], (lhs, rhs))
+                    out.append(c)
     keep = []
     ev = Evaluator(problem)
     for c in out:
@@ -1038,8 +1082,16 @@ def monotone_conjectures(problem, st, rng, nprobes=40):
     ev = Evaluator(problem)
     for f in sorted(fs):
         args, res = sig[f]
-        if res != "Bool" or f.split("<")[0] in ("ite", "not", "and", "or", "=>") or \
-                any(a.startswith("fun<") for a in args):
+        if f.split("<")[0] in ("ite", "not", "and", "or", "=>") or \
+                any(a.startswith("fun<") for a in args) or "~" in f or f.startswith("@"):
+            continue
+        # the value kept: true for a predicate, else a constant constructor (x - y = Z)
+        nullary = [c for c, a in problem.datatypes.get(res, []) if not a]
+        if res == "Bool":
+            val = ("true",)
+        elif nullary and res != "Bool" and f not in problem.constructors:
+            val = (nullary[0],)
+        else:
             continue
         vs = [f"x{i}" for i in range(len(args))]
         for k, srt in enumerate(args):
@@ -1064,16 +1116,68 @@ def monotone_conjectures(problem, st, rng, nprobes=40):
                         env = {v: random_value(problem, s2, rng, depth=1 + p_ % 4)
                                for v, s2 in allv}
                         pv_ = ev(_subst(prem, env))
-                        if pv_ != ("true",):
+                        if pv_ != val:
                             continue
                         hits += 1
-                        if ev(_subst(concl, env)) != ("true",):
+                        if ev(_subst(concl, env)) != val:
                             ok = False
                             break
                     if ok and hits >= 3:
-                        c = Statement(allv, [(prem, ("true",))], (concl, ("true",)))
+                        c = Statement(allv, [(prem, val)], (concl, val))
                         c.deep = True
                         out.append(c)
+    # P(x, y) = b1 => P(y, x) = b2 (totality, symmetry of a binary relation)
+    for f in sorted(fs):
+        args, res = sig[f]
+        if res != "Bool" or len(args) != 2 or args[0] != args[1] or \
+                f.split("<")[0] in ("ite", "not", "and", "or", "=>") or \
+                args[0].startswith("fun<") or args[0] == "Bool":
+            continue
+        allv = [("x0", args[0]), ("x1", args[0])]
+        for b1 in (("true",), ("false",)):
+            for b2 in (("true",), ("false",)):
+                hits, ok = 0, True
+                for p_ in range(nprobes):
+                    env = {v: random_value(problem, s2, rng, depth=1 + p_ % 4) for v, s2 in allv}
+                    if ev((f, env["x0"], env["x1"])) != b1:
+                        continue
+                    hits += 1
+                    if ev((f, env["x1"], env["x0"])) != b2:
+                        ok = False
+                        break
+                if ok and hits >= 3:
+                    c = Statement(allv, [((f, "x0", "x1"), b1)], ((f, "x1", "x0"), b2))
+                    c.deep = True
+                    out.append(c)
+    # P(x) = true => P(g(.., x, ..)) = true: a defined function g preserves the property
+    for f in sorted(fs):
+        args, res = sig[f]
+        if res != "Bool" or len(args) != 1 or args[0] not in problem.datatypes or \
+                f.split("<")[0] in ("ite", "not", "and", "or", "=>") or args[0] == "Bool":
+            continue
+        srt = args[0]
+        for g in sorted(fs):
+            gargs, gres = sig[g]
+            if gres != srt or srt not in gargs or g in problem.constructors or "~" in g or \
+                    any(a.startswith("fun<") for a in gargs) or g.startswith("@"):
+                continue
+            k = gargs.index(srt)
+            vs = [f"x{i}" for i in range(len(gargs))]
+            allv = list(zip(vs, gargs))
+            prem, concl = (f, vs[k]), (f, (g,) + tuple(vs))
+            hits, ok = 0, True
+            for p_ in range(nprobes):
+                env = {v: random_value(problem, s2, rng, depth=1 + p_ % 4) for v, s2 in allv}
+                if ev(_subst(prem, env)) != ("true",):
+                    continue
+                hits += 1
+                if ev(_subst(concl, env)) != ("true",):
+                    ok = False
+                    break
+            if ok and hits >= 3:
+                c = Statement(allv, [(prem, ("true",))], (concl, ("true",)))
+                c.deep = True
+                out.append(c)
     # P(x, y) = true => Q(x, y) = b for two Bool-valued functions with the same arguments
     preds = [f for f in sorted(fs) if sig[f][1] == "Bool" and sig[f][0] and
              f.split("<")[0] not in ("ite", "not", "and", "or", "=>") and
@@ -1184,6 +1288,77 @@ def stuck_conjectures(problem, st, stuck, rng, max_size=5, nprobes=14, deadline=
     return out
 
 
+def generalised_conjectures(problem, st, stuck, rng, nprobes=30, limit=10, deadline=None):
+    """Generalisation of a stuck equation: the goal and each failed case's sides, with every
+    subterm headed by a defined function that occurs on both sides (the largest ones first)
+    and every remaining constant replaced by a fresh variable; kept when true on generated
+    values (a counterexample search by evaluation) and not trivial."""
+    defined = {l[0] for _, _, l, _ in problem.rules}
+    sk = {v: _sk(v) for v, _ in st.vars}
+    items = [] if st.hyps else [(dict(st.vars), _subst(st.concl[0], sk),
+                                 _subst(st.concl[1], sk))]
+    items += list(stuck)
+    ev = Evaluator(problem, deadline)
+    out, seen = [], set()
+
+    def sort_of(t, fixed):
+        return fixed[t[0][1:]] if t[0].startswith("!") else problem.sig[t[0]][1]
+
+    for fixed, l, r in items:
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        if _bsize(l, 40) + _bsize(r, 40) > 40:
+            continue
+        sl, sr = set(_subterms(l)), set(_subterms(r))
+        common = [u for u in sl & sr if not isinstance(u, str) and u[0] in defined and
+                  u[0].split("<")[0] != "ite" and sort_of(u, fixed) in problem.datatypes]
+        common.sort(key=lambda u: -_size(u))
+        for u in common[:3]:
+            ren, sorts = {u: "g0"}, {"g0": sort_of(u, fixed)}
+            try:
+                srt0 = sort_of(u, fixed)
+            except KeyError:
+                continue
+            k = itertools.count(1)
+
+            def gen(t):
+                if t in ren:
+                    return ren[t]
+                if isinstance(t, str):
+                    return t
+                if t[0].startswith("!"):
+                    v = f"g{next(k)}"
+                    ren[t] = v
+                    sorts[v] = fixed[t[0][1:]]
+                    return v
+                return (t[0],) + tuple(gen(a) for a in t[1:])
+            gl, gr = gen(l), gen(r)
+            if gl == gr or (isinstance(gl, str) and isinstance(gr, str)):
+                continue
+            if any(s.startswith("fun<") for s in sorts.values()) or srt0 == "Bool":
+                continue
+            vs = [v for v in _vars(gl) + _vars(gr)]
+            vs = list(dict.fromkeys(vs))
+            c = Statement([(v, sorts[v]) for v in vs], [], (gl, gr))
+            key = repr(_canon(gl, gr, sorts)[:2])
+            if key in seen:
+                continue
+            seen.add(key)
+            ok = True
+            for p_ in range(nprobes):
+                env = {v: random_value(problem, s2, rng, depth=1 + p_ % 7) for v, s2 in c.vars}
+                a, b = ev(_subst(gl, env)), ev(_subst(gr, env))
+                if a is None or b is None or a != b:
+                    ok = False
+                    break
+            if ok:
+                c.deep = True
+                out.append(c)
+                if len(out) >= limit:
+                    return out
+    return out
+
+
 def conjectures(problem, st, rng, max_size=6, cap=6000, nprobes=14, deadline=None):
     by_size, names = _explore_terms(problem, st, max_size, cap)
     sorts = {v: s for s, vs in names.items() for v in vs}
@@ -1246,6 +1421,7 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
     if pr is None and explore and time.monotonic() < deadline:
         rng = random.Random(seed)
         failed, seen = [], set()
+        quick = [None]
 
         def try_lemma(c):
             sub = Prover(problem, min(deadline, time.monotonic() + 0.2))
@@ -1256,6 +1432,8 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
             except Budget:
                 return False
             deep = getattr(c, "deep", False)     # suggested by a failed case: more effort
+            sub.schemes = deep      # recursion / simultaneous induction for those only
+            sub.scheme_seconds = 0.2
             sub.deadline = min(deadline, time.monotonic() + (1.0 if deep else 0.3))
             try:
                 lp = sub.prove_statement(c, depth=2 if deep else 1)
@@ -1266,6 +1444,17 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
             pv.add_lemma(c, lp, push=getattr(c, "push", False))
             if log:
                 log(f"lemma {show_statement(c)}")
+            if quick[0] is None:
+                # does the goal follow at once (by rewriting; with case splits after a lemma
+                # suggested for the goal)?
+                saved = pv.deadline
+                pv.deadline = min(deadline, time.monotonic() + (0.2 if deep else 0.05))
+                try:
+                    quick[0] = pv.prove_statement(st, depth=2 if deep else 0, induction=False)
+                except Budget:
+                    pass
+                finally:
+                    pv.deadline = saved
             return True
 
         for max_size in (3, 4, 5, 6, 7):
@@ -1277,6 +1466,8 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
                 cands = cands + distributive_conjectures(problem, st, rng)
                 cands = cands + stuck_conjectures(problem, st, pv.stuck, rng, deadline=deadline)
                 cands = cands + monotone_conjectures(problem, st, rng)
+                cands = cands + generalised_conjectures(problem, st, pv.stuck, rng,
+                                                        deadline=deadline)
             new = 0
             for c in cands:
                 key = repr((c.concl, c.vars))
@@ -1290,11 +1481,14 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
                     new += 1
                 elif ok is False:
                     failed.append(c)
+                if quick[0] is not None:
+                    pr = quick[0]
+                    break
             # conjectures that failed before may follow with the newer lemmas
-            while new and time.monotonic() < deadline:
+            while new and pr is None and time.monotonic() < deadline:
                 again, failed, more = failed, [], 0
                 for c in again:
-                    if time.monotonic() > deadline:
+                    if time.monotonic() > deadline or quick[0] is not None:
                         failed.append(c)
                         continue
                     ok = try_lemma(c)
@@ -1303,7 +1497,7 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
                     elif ok is False:
                         failed.append(c)
                 pv.deadline = deadline
-                pr = pv.attempt(st)
+                pr = quick[0] if quick[0] is not None else pv.attempt(st)
                 if pr is not None or not more:
                     break
                 new = more
