@@ -12,6 +12,9 @@
   (they stay universally quantified in it, so it is used at other instances, e.g. for
   accumulators and for recursion on two arguments), and conditional hypotheses (from a goal
   ``A => B``) used as conditional rewrite rules;
+* recursion induction along a function's definition (one case per defining equation, a
+  hypothesis per recursive call) and simultaneous induction on two variables, when structural
+  induction fails; both are checked as one well-founded induction rule;
 * lemma discovery: terms over the problem's signature are evaluated on generated values, terms
   with equal values give conjectured equations, which are proved (smallest first) and become
   rewrite rules, then the goal is tried again.
