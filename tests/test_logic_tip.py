@@ -462,3 +462,44 @@ def test_generalisation_of_a_common_subterm_screened_by_evaluation():
                         "(= (take (len xs) (rev xs)) (rev xs)))))")
     p = read_tip(false_gen)
     assert generalised_conjectures(p, p.goal, [], random.Random(1)) == []
+
+
+def test_backward_step_against_a_lemma_checked():
+    """take(len(xs), rev(xs)) = rev(xs): len(xs) is rewritten to len(rev(xs)) against the
+    lemma len(rev(xs)) = len(xs), then take(len(ys), ys) = ys applies; a chain proof."""
+    import time
+    from discover_plugins.logic.goals import Prover
+    from discover_plugins.logic.tip import Statement
+    p = read_tip_file(DATA / "prop_72.smt2")
+    L = "list<a>"
+    pv = Prover(p, time.monotonic() + 10)
+    lemmas = [
+        Statement([("x", L), ("y", "a")], [],
+                  (("len<a>", ("++<a>", "x", ("cons<a>", "y", ("nil<a>",)))),
+                   ("S", ("len<a>", "x")))),
+        Statement([("x", L)], [], (("len<a>", ("rev<a>", "x")), ("len<a>", "x"))),
+        Statement([("x", L)], [], (("take<a>", ("len<a>", "x"), "x"), "x")),
+    ]
+    for st in lemmas:
+        pr = pv.prove_statement(st)
+        assert pr is not None, show_statement(st)
+        pv.add_lemma(st, pr)
+    c = Statement([("x", L)], [], (("take<a>", ("len<a>", "x"), ("rev<a>", "x")), ("rev<a>", "x")))
+    assert pv.prove_statement(c, depth=1) is None          # not by rewriting and induction
+    pr = pv.backward(c)
+    assert pr is not None and pr["by"] == "chain" and pr["steps"][0][1] == "rl"
+    # the lemma nodes are checked in order (there is no goal node here)
+    res = {"goal": show_statement(p.goal), "proved": False, "proof": None,
+           "lemmas": [(k, st, pv.lemmas[k][1]) for k, st in enumerate(lemmas)] +
+           [(3, c, pr)]}
+    g = proof_graph(p, res)
+    rep = check_tip(g)
+    assert show_statement(c) in rep.verified and rep.errors == ["no goal node with a proof"]
+
+    def forward_instead(d):                     # the first step in the lemma's own direction
+        n = next(x for x in d["nodes"] if x.get("statement") == show_statement(c))
+        n["proof"]["steps"][0][1] = "lr"
+    bad = copy.deepcopy(g)
+    forward_instead(bad)
+    rep = check_tip(bad)
+    assert show_statement(c) not in rep.verified and "lemma:3" in rep.errors[0]

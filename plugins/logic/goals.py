@@ -761,6 +761,64 @@ class Prover:
         self.add_lemma(st2, pr2)
         return self.prove_statement(st, induction=False)
 
+    def backward(self, st: Statement):
+        """A proof of an equation by rewriting against a lemma's orientation once: a subterm
+        matching a lemma's right side is replaced by its left side (len(xs) -> len(rev(xs))),
+        then one rule applies at an enclosing position (take(len(ys), ys) -> ys), then both
+        sides are normalised. A chain proof, or None."""
+        if st.hyps:
+            return None
+        sk = {v: _sk(v) for v, _ in st.vars}
+        rw = Rewriter(list(self.defs) + list(self.lemma_rules), self.deadline)
+        rules = list(self.defs) + list(self.lemma_rules)
+        by_head = {}
+        for r in rules:
+            if not r.conds:
+                by_head.setdefault(r.lhs[0], []).append(r)
+        try:
+            for left, right in ((st.concl[0], st.concl[1]), (st.concl[1], st.concl[0])):
+                l, r = _subst(left, sk), _subst(right, sk)
+                nr, sr = rw.normal(r)
+                poss = []
+
+                def walk(t, pos):
+                    if not isinstance(t, str):
+                        poss.append(pos)
+                        for i, a in enumerate(t[1:], 1):
+                            walk(a, pos + (i,))
+                walk(l, ())
+                for p in poss:
+                    u = _at(l, p)
+                    for R in self.lemma_rules:
+                        if R.conds or isinstance(R.rhs, str) or \
+                                not set(_vars(R.lhs)) <= set(_vars(R.rhs)):
+                            continue
+                        sub = {}
+                        if not _match(R.rhs, u, sub):
+                            continue
+                        t1 = _put(l, p, _subst(R.lhs, sub))
+                        back = [R.ref, "rl" if R.dir == "lr" else "lr", list(p),
+                                {k: term_to_json(v) for k, v in sub.items()}, []]
+                        for k in range(len(p) - 1, -1, -1):
+                            q = p[:k]
+                            v = _at(t1, q)
+                            for R2 in by_head.get(v[0], ()):
+                                s2 = {}
+                                if not _match(R2.lhs, v, s2):
+                                    continue
+                                t2 = _put(t1, q, _subst(R2.rhs, s2))
+                                step = [R2.ref, R2.dir, list(q),
+                                        {k2: term_to_json(x) for k2, x in s2.items()}, []]
+                                n2, s3 = rw.normal(t2)
+                                if n2 == nr:
+                                    steps = [back, step] + list(s3) + reverse(sr)
+                                    if left is st.concl[0]:
+                                        return {"by": "chain", "steps": steps}
+                                    return {"by": "chain", "steps": reverse(steps)}
+        except (Budget, RecursionError):
+            return None
+        return None
+
     def add_lemma(self, st: Statement, proof, push=False):
         """push: a distributivity lemma f(g(x, y)) = h(f(x), f(y)), used left to right."""
         k = len(self.lemmas)
@@ -1442,6 +1500,8 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
                 lp = sub.prove_statement(c, depth=2 if deep else 1)
             except Budget:
                 lp = None
+            if lp is None:
+                lp = sub.backward(c)
             if lp is None:
                 return False
             pv.add_lemma(c, lp, push=getattr(c, "push", False))
