@@ -328,3 +328,178 @@ def test_conditional_lemma_used_with_its_condition_proved():
             return False
         assert walk([n.get("proof") for n in d["nodes"]])
     assert "conditions" in " ".join(_rejects(g, drop_condition_proof))
+
+
+# ---------------------------------------------------------------- recursion / simultaneous induction
+
+def _scheme_graph(name, by):
+    """The goal proved by the scheme ``by`` alone (structural induction switched off)."""
+    import time
+    from discover_plugins.logic.goals import Prover
+    p = read_tip_file(DATA / name)
+    pr = Prover(p, time.monotonic() + 5).prove_statement(p.goal, structural=False)
+    assert pr is not None and pr["by"] == by, name
+    g = proof_graph(p, {"goal": show_statement(p.goal), "proved": True, "proof": pr,
+                        "lemmas": []})
+    rep = check_tip(g)
+    assert rep.ok, rep.errors
+    assert show_statement(p.goal) in rep.verified
+    return g
+
+
+def test_recursion_induction_checked_and_corrupted():
+    g = _scheme_graph("prop_01.smt2", "recursion")      # take(n, xs) ++ drop(n, xs) = xs
+    node = _goal_node(g)["proof"]
+    assert node["fun"] in ("take<a>", "drop<a>") and node["vars"] == ["n", "xs"]
+    assert len(node["cases"]) == 3 and node["cases"][2]["ihs"]   # take(S z, cons x xs)
+
+    def drop_case(d):
+        _goal_node(d)["proof"]["cases"].pop(1)
+    assert "cases expected" in _rejects(g, drop_case)[0]
+
+    def no_decrease(d):                         # a hypothesis at the case's own pattern
+        c = _goal_node(d)["proof"]["cases"][2]
+        c["ihs"] = [[c["ihs"][0][0], c["ihs"][0][1]]]
+        c["ihs"][0][0] = ["S", [("!" + c["names"][0])]]
+        c["ihs"][0][1] = ["cons<a>"] + [["!" + n] for n in c["names"][1:]]
+    assert "decrease" in _rejects(g, no_decrease)[0]
+
+    def not_subterm(d):                         # a hypothesis at an arbitrary smaller-looking term
+        c = _goal_node(d)["proof"]["cases"][2]
+        c["ihs"][0][1] = ["nil<a>"]
+    assert "subterm" in _rejects(g, not_subterm)[0]
+
+    def element_for_list(d):                    # a subterm, but of the element sort
+        c = _goal_node(d)["proof"]["cases"][2]
+        c["ihs"][0][1] = ["!" + c["names"][1]]
+    assert "of sort list<a>" in _rejects(g, element_for_list)[0]
+
+    def same_var_twice(d):
+        _goal_node(d)["proof"]["vars"] = ["n", "n"]
+    assert _rejects(g, same_var_twice)
+
+    def other_function(d):                      # ++ has one case per constructor of its list
+        _goal_node(d)["proof"]["fun"] = "++<a>"
+    assert _rejects(g, other_function)
+
+    def below_root(d):
+        n = _goal_node(d)
+        n["proof"] = {"by": "rewrite", "left": [], "right": [], "then": n["proof"]}
+    assert "root" in _rejects(g, below_root)[0]
+
+
+def test_simultaneous_induction_checked_and_corrupted():
+    g = _scheme_graph("prop_06.smt2", "simultaneous")    # n - (n + m) = 0
+    node = _goal_node(g)["proof"]
+    assert node["vars"] == ["n", "m"] and len(node["cases"]) == 4
+    assert [c["cons"] for c in node["cases"]] == [["Z", "Z"], ["Z", "S"], ["S", "Z"], ["S", "S"]]
+
+    def drop_case(d):
+        _goal_node(d)["proof"]["cases"].pop()
+    assert "combination" in _rejects(g, drop_case)[0]
+
+    def no_decrease(d):
+        c = _goal_node(d)["proof"]["cases"][3]
+        c["ihs"].append([["S", ["!" + c["names"][0]]], ["S", ["!" + c["names"][1]]]])
+    assert "decrease" in _rejects(g, no_decrease)[0]
+
+    def not_subterm(d):
+        c = _goal_node(d)["proof"]["cases"][3]
+        c["ihs"].append([["S", ["!" + c["names"][0]]], ["Z"]])
+    assert "subterm" in _rejects(g, not_subterm)[0]
+
+    def unknown_variable(d):
+        _goal_node(d)["proof"]["vars"] = ["n", "k"]
+    assert "not a variable" in _rejects(g, unknown_variable)[0]
+
+
+def test_conditional_goal_by_recursion_induction_with_hypothesis_instance():
+    """sorted(xs) => sorted(insort(x, xs)) (prop_77) by recursion induction along sorted,
+    given the totality lemma: the instance of the conditional hypothesis at the case's tail
+    becomes a hypothesis (rule ``have`` citing ih:k with its condition proved)."""
+    import time
+    from discover_plugins.logic.goals import Prover
+    from discover_plugins.logic.tip import Statement
+    p = read_tip_file(DATA / "prop_77.smt2")
+    pv = Prover(p, time.monotonic() + 10)
+    tot = Statement([("x", "Nat"), ("y", "Nat")], [(("<=2", "x", "y"), ("false",))],
+                    (("<=2", "y", "x"), ("true",)))
+    pv.add_lemma(tot, pv.prove_statement(tot))
+    pr = pv.prove_statement(p.goal)
+    assert pr is not None and pr["by"] == "recursion" and pr["fun"] == "sorted"
+    res = {"goal": show_statement(p.goal), "proved": True, "proof": pr,
+           "lemmas": [(0, tot, pv.lemmas[0][1])]}
+    g = proof_graph(p, res)
+    rep = check_tip(g)
+    assert rep.ok, rep.errors
+    assert len(rep.verified) == 2
+
+    def ih_without_condition(d):
+        def walk(q):
+            if isinstance(q, dict):
+                if q.get("by") == "have" and q["steps"][0][0].startswith("ih:"):
+                    q["steps"][0][4] = []
+                    return True
+                return any(walk(v) for v in q.values())
+            if isinstance(q, list):
+                return any(walk(v) for v in q)
+            return False
+        assert walk(_goal_node(d)["proof"])
+    assert "condition" in _rejects(g, ih_without_condition)[0]
+
+
+def test_generalisation_of_a_common_subterm_screened_by_evaluation():
+    from discover_plugins.logic.goals import generalised_conjectures
+    import random
+    text = (DATA / "prop_72.smt2").read_text()
+    text = text[:text.index("(prove")]
+    true_goal = text + "(prove (par (a) (forall ((xs (list a))) (= (++ (rev xs) (_ nil a)) (rev xs)))))"
+    p = read_tip(true_goal)
+    cs = generalised_conjectures(p, p.goal, [], random.Random(1))
+    assert [show_statement(c) for c in cs] == ["forall g0:list<a>. ++<a>(g0, nil<a>) = g0"]
+    # take(len(xs), rev(xs)) = rev(xs) holds, but its generalisation over rev(xs) does not
+    false_gen = text + ("(prove (par (a) (forall ((xs (list a))) "
+                        "(= (take (len xs) (rev xs)) (rev xs)))))")
+    p = read_tip(false_gen)
+    assert generalised_conjectures(p, p.goal, [], random.Random(1)) == []
+
+
+def test_backward_step_against_a_lemma_checked():
+    """take(len(xs), rev(xs)) = rev(xs): len(xs) is rewritten to len(rev(xs)) against the
+    lemma len(rev(xs)) = len(xs), then take(len(ys), ys) = ys applies; a chain proof."""
+    import time
+    from discover_plugins.logic.goals import Prover
+    from discover_plugins.logic.tip import Statement
+    p = read_tip_file(DATA / "prop_72.smt2")
+    L = "list<a>"
+    pv = Prover(p, time.monotonic() + 10)
+    lemmas = [
+        Statement([("x", L), ("y", "a")], [],
+                  (("len<a>", ("++<a>", "x", ("cons<a>", "y", ("nil<a>",)))),
+                   ("S", ("len<a>", "x")))),
+        Statement([("x", L)], [], (("len<a>", ("rev<a>", "x")), ("len<a>", "x"))),
+        Statement([("x", L)], [], (("take<a>", ("len<a>", "x"), "x"), "x")),
+    ]
+    for st in lemmas:
+        pr = pv.prove_statement(st)
+        assert pr is not None, show_statement(st)
+        pv.add_lemma(st, pr)
+    c = Statement([("x", L)], [], (("take<a>", ("len<a>", "x"), ("rev<a>", "x")), ("rev<a>", "x")))
+    assert pv.prove_statement(c, depth=1) is None          # not by rewriting and induction
+    pr = pv.backward(c)
+    assert pr is not None and pr["by"] == "chain" and pr["steps"][0][1] == "rl"
+    # the lemma nodes are checked in order (there is no goal node here)
+    res = {"goal": show_statement(p.goal), "proved": False, "proof": None,
+           "lemmas": [(k, st, pv.lemmas[k][1]) for k, st in enumerate(lemmas)] +
+           [(3, c, pr)]}
+    g = proof_graph(p, res)
+    rep = check_tip(g)
+    assert show_statement(c) in rep.verified and rep.errors == ["no goal node with a proof"]
+
+    def forward_instead(d):                     # the first step in the lemma's own direction
+        n = next(x for x in d["nodes"] if x.get("statement") == show_statement(c))
+        n["proof"]["steps"][0][1] = "lr"
+    bad = copy.deepcopy(g)
+    forward_instead(bad)
+    rep = check_tip(bad)
+    assert show_statement(c) not in rep.verified and "lemma:3" in rep.errors[0]

@@ -28,6 +28,7 @@ Terms are nested JSON lists: a variable is a string, an application ``[symbol, a
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -691,8 +692,148 @@ def check_tip(data: dict) -> CheckReport:
                     g = (subst(st.concl[0], sk), subst(st.concl[1], sk))
                     check(c["proof"], g, {"fixed": f2, "hyps": hyps, "ihs": ihs,
                                           "stmt_vars": stv, "stmt": st})
+        elif by in ("recursion", "simultaneous"):
+            if not root:
+                raise _TipBad(f"{by} induction is only allowed at the root of a statement's proof")
+            vars_ = node["vars"]
+            if by == "recursion":
+                f = node["fun"]
+                if f not in sig:
+                    raise _TipBad(f"recursion induction along {f}, not a symbol of the problem")
+                rows = [tuple(l[1:]) for _, l, _, _ in defs.values() if l[0] == f]
+                if not rows:
+                    raise _TipBad(f"recursion induction along {f}, which has no definition")
+                psorts = list(sig[f][0])
+                if len(vars_) != len(psorts):
+                    raise _TipBad(f"recursion induction: {f} takes {len(psorts)} arguments")
+            else:
+                stv = ctx["stmt_vars"]
+                if not vars_ or any(v not in stv for v in vars_):
+                    raise _TipBad("simultaneous induction on a name that is not a variable of "
+                                  "the statement")
+                psorts = [stv[v] for v in vars_]
+                if any(s not in dts for s in psorts):
+                    raise _TipBad("simultaneous induction on a variable whose sort is not a "
+                                  "datatype")
+                rows = []
+                for combo in itertools.product(*[dts[s] for s in psorts]):
+                    k = itertools.count()
+                    rows.append(tuple((c,) + tuple(f"p{next(k)}" for _ in a) for c, a in combo))
+                if [list(c.get("cons", ())) for c in node["cases"]] != \
+                        [[p[0] for p in r] for r in rows]:
+                    raise _TipBad("simultaneous induction: the cases are not every combination "
+                                  "of constructors in order")
+            wf_induction(node, rows, list(vars_), psorts, ctx, by)
         else:
             raise _TipBad(f"unknown proof rule {by!r}")
+
+    def pattern_sorts(p, srt, out):
+        """Sorts of the variables of a constructor pattern p of sort srt."""
+        if isinstance(p, str):
+            if p in out:
+                raise _TipBad(f"pattern variable {p} occurs twice (a non-linear pattern)")
+            out[p] = srt
+            return out
+        if srt not in dts or p[0] not in dict(dts[srt]):
+            raise _TipBad(f"pattern {p[0]}(..) is not a constructor of {srt}")
+        args = dict(dts[srt])[p[0]]
+        if len(args) != len(p) - 1:
+            raise _TipBad(f"pattern {p[0]} takes {len(args)} arguments")
+        for a, s in zip(p[1:], args):
+            pattern_sorts(a, s, out)
+        return out
+
+    def covers(rows, sorts):
+        """Every tuple of values of these sorts matches one of the (linear) pattern rows."""
+        if not sorts:
+            return bool(rows)
+        if all(isinstance(r[0], str) for r in rows):
+            return covers([r[1:] for r in rows], sorts[1:])
+        if sorts[0] not in dts:
+            return False
+        for k, args in dts[sorts[0]]:
+            sub = []
+            for r in rows:
+                if isinstance(r[0], str):
+                    sub.append(("_",) * len(args) + tuple(r[1:]))
+                elif r[0][0] == k:
+                    sub.append(tuple(r[0][1:]) + tuple(r[1:]))
+            if not covers(sub, list(args) + list(sorts[1:])):
+                return False
+        return True
+
+    def subterms(t, out):
+        out.append(t)
+        if not isinstance(t, str):
+            for a in t[1:]:
+                subterms(a, out)
+        return out
+
+    def wf_induction(node, rows, vars_, psorts, ctx, by):
+        """Well-founded induction on the tuple of the statement variables vars_ (None: a
+        position not inducted on): one case per pattern row (the rows must cover every tuple
+        of values), hypotheses at argument tuples that are subterms of the case's patterns,
+        at least one a proper subterm, so the sum of the values' sizes decreases."""
+        stv, st = ctx["stmt_vars"], ctx["stmt"]
+        ind = [(j, v) for j, v in enumerate(vars_) if v is not None]
+        if not ind:
+            raise _TipBad(f"{by} induction on no variable")
+        if len({v for _, v in ind}) != len(ind):
+            raise _TipBad(f"{by} induction: a variable at two positions")
+        for j, v in ind:
+            if v not in stv or stv[v] != psorts[j]:
+                raise _TipBad(f"{by} induction: {v} is not a variable of sort {psorts[j]}")
+        rrows = [tuple(r[j] for j, _ in ind) for r in rows]
+        rsorts = [psorts[j] for j, _ in ind]
+        pvs = [pattern_sorts_row(r, rsorts) for r in rrows]
+        if not covers(rrows, rsorts):
+            raise _TipBad(f"{by} induction: the cases do not cover every value")
+        cases = node["cases"]
+        if len(cases) != len(rrows):
+            raise _TipBad(f"{by} induction: {len(rrows)} cases expected, {len(cases)} given")
+        indv = {v for _, v in ind}
+        others = {v: s for v, s in stv.items() if v not in indv}
+        for c, r, pv in zip(cases, rrows, pvs):
+            names = list(c["names"])
+            if len(names) != len(pv):
+                raise _TipBad(f"{by} induction: a case needs {len(pv)} names")
+            if len(set(names)) != len(names) or set(names) & set(others):
+                raise _TipBad(f"{by} induction: names {names} are not fresh")
+            inst = {p: ("!" + n,) for p, n in zip(pv, names)}
+            f2 = dict(others, **{n: pv[p] for p, n in zip(pv, names)})
+            pats = [subst(p, inst) for p in r]
+            sk = {v: ("!" + v,) for v in others}
+            sk.update({v: pats[i] for i, (_, v) in enumerate(ind)})
+            ihs = []
+            for tup in c["ihs"]:
+                tup = [_tt(a) for a in tup]
+                if len(tup) != len(ind):
+                    raise _TipBad(f"{by} induction: a hypothesis needs {len(ind)} arguments")
+                strict = False
+                for a, p, s in zip(tup, pats, rsorts):
+                    if a not in subterms(p, []) or sort_of(a, f2, {}) != s:
+                        raise _TipBad(f"{by} induction: hypothesis argument {a} is not a "
+                                      f"subterm of sort {s} of the case's pattern")
+                    strict |= a != p
+                if not strict:
+                    raise _TipBad(f"{by} induction: a hypothesis at arguments that do not "
+                                  "decrease")
+                m = {v: a for (_, v), a in zip(ind, tup)}
+                ihs.append((dict(others), subst(st.concl[0], m), subst(st.concl[1], m),
+                            tuple((subst(a, m), subst(b, m)) for a, b in st.hyps)))
+                m2 = dict({v: ("!" + v,) for v in others}, **m)
+                ihs.append(({}, subst(st.concl[0], m2), subst(st.concl[1], m2),
+                            tuple((subst(a, m2), subst(b, m2)) for a, b in st.hyps)))
+            hyps = [(subst(a, sk), subst(b, sk)) for a, b in st.hyps]
+            g = (subst(st.concl[0], sk), subst(st.concl[1], sk))
+            check(c["proof"], g, {"fixed": f2, "hyps": hyps, "ihs": ihs, "stmt_vars": stv,
+                                  "stmt": st})
+
+    def pattern_sorts_row(r, sorts):
+        out = {}
+        for p, s in zip(r, sorts):
+            pattern_sorts(_tt(p) if isinstance(p, list) else p, s, out)
+        return out
 
     goal_seen = False
     for n in nodes:

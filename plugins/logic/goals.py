@@ -12,6 +12,9 @@
   (they stay universally quantified in it, so it is used at other instances, e.g. for
   accumulators and for recursion on two arguments), and conditional hypotheses (from a goal
   ``A => B``) used as conditional rewrite rules;
+* recursion induction along a function's definition (one case per defining equation, a
+  hypothesis per recursive call) and simultaneous induction on two variables, when structural
+  induction fails; both are checked as one well-founded induction rule;
 * lemma discovery: terms over the problem's signature are evaluated on generated values, terms
   with equal values give conjectured equations, which are proved (smallest first) and become
   rewrite rules, then the goal is tried again.
@@ -126,6 +129,15 @@ def _rep(t, m):
     if isinstance(t, str):
         return t
     return (t[0],) + tuple(_rep(a, m) for a in t[1:])
+
+
+def _subterms(t, out=None):
+    out = [] if out is None else out
+    out.append(t)
+    if not isinstance(t, str):
+        for a in t[1:]:
+            _subterms(a, out)
+    return out
 
 
 def _sk(name):
@@ -271,6 +283,7 @@ class Ctx:
         self.hyps = list(hyps)             # ground equations, indexed as the checker sees them
         self.ihs = list(ihs)               # (vars, l, r, conds) with rule variables
         self.active = list(range(len(hyps))) if active is None else list(active)
+        self.ih_used = set()               # conditional hypothesis instances made hypotheses
 
 
 class Prover:
@@ -281,8 +294,12 @@ class Prover:
         _CONS.update(problem.constructors)
         self.defs = [Rule(name, vs, l, r) for name, vs, l, r in problem.rules]
         self.def_heads = {}
+        self.def_eqs = {}
         for name, vs, l, r in problem.rules:
             self.def_heads.setdefault(l[0], []).append(l)
+            self.def_eqs.setdefault(l[0], []).append((l, r))
+        self.schemes = True                 # recursion and simultaneous induction
+        self.scheme_seconds = 0.4           # at most this long on them per statement
         self.lemmas = []                    # (Statement, proof)
         self.lemma_rules = []
         self.fresh = itertools.count()
@@ -326,8 +343,25 @@ class Prover:
         if time.monotonic() > self.deadline:
             raise Budget()
         rw = Rewriter(self.rules_for(ctx, ih_dirs), self.deadline)
-        # inter-reduce the hypotheses
         wrap = []
+        # a ground instance of a conditional induction hypothesis whose conditions hold here
+        # becomes a hypothesis (then normalised with the others, so it meets the goal's form)
+        for j, (vs, l, r, conds) in enumerate(ctx.ihs):
+            if vs or not conds or j in ctx.ih_used:
+                continue
+            proofs = []
+            for a, b in conds:
+                ch = rw.equal(a, b)
+                if ch is None:
+                    break
+                proofs.append(ch)
+            else:
+                ctx.ih_used.add(j)
+                wrap.append({"by": "have", "eq": [term_to_json(l), term_to_json(r)],
+                             "steps": [[f"ih:{j}", "lr", [], {}, proofs]]})
+                ctx.hyps.append((l, r))
+                ctx.active.append(len(ctx.hyps) - 1)
+        # inter-reduce the hypotheses
         for _ in range(4):
             changed = False
             for i in list(ctx.active):
@@ -398,6 +432,7 @@ class Prover:
                           [(vs, _rep(l_, m), _rep(r_, m),
                             tuple((_rep(a, m), _rep(b, m)) for a, b in cs))
                            for vs, l_, r_, cs in ctx.ihs], ctx.active + [len(ctx.hyps)])
+                sub.ih_used = set(ctx.ih_used)
                 g = (_rep(nl, m), _rep(nr, m))
                 pr = self.prove_in(sub, g, depth - 1, ih_dirs)
                 if pr is None:
@@ -447,7 +482,7 @@ class Prover:
         return out
 
     # ------------------------------------------------------------ statements
-    def prove_statement(self, st: Statement, depth=2, induction=True):
+    def prove_statement(self, st: Statement, depth=2, induction=True, structural=True):
         sk = {v: _sk(v) for v, _ in st.vars}
         fixed = dict(st.vars)
         hyps = [(_subst(a, sk), _subst(b, sk)) for a, b in st.hyps]
@@ -459,7 +494,7 @@ class Prover:
         if pr is not None or not induction:
             return pr
         order = sorted([v for v, s in st.vars if s in self.p.datatypes],
-                       key=lambda v: -self._rec_score(v, st))
+                       key=lambda v: -self._rec_score(v, st)) if structural else []
         for x in order:
             if time.monotonic() > self.deadline:
                 return None
@@ -503,7 +538,171 @@ class Prover:
                 cases.append({"con": con, "names": names, "proof": pr})
             else:
                 return {"by": "induction", "var": x, "cases": cases}
+        if not self.schemes:
+            return None
+        saved = self.deadline
+        self.deadline = min(saved, time.monotonic() + self.scheme_seconds)
+        try:
+            for node, rows, calls, vars_ in self._schemes(st):
+                if time.monotonic() > self.deadline:
+                    return None
+                pr = self.wf_induction(st, node, rows, calls, vars_, depth)
+                if pr is not None:
+                    return pr
+        finally:
+            self.deadline = saved
         return None
+
+    def _schemes(self, st: Statement):
+        """Recursion induction along the calls of the statement's functions whose matched
+        arguments are distinct variables, then simultaneous induction on two variables."""
+        fixed = dict(st.vars)
+        out, seen = [], set()
+
+        def walk(t):
+            if isinstance(t, str):
+                return
+            f = t[0]
+            eqs = self.def_eqs.get(f)
+            if eqs and not f.split("<")[0] in ("ite", "not", "and", "or", "=>", "&&", "||"):
+                need = [j for j in range(len(t) - 1)
+                        if any(not isinstance(l[j + 1], str) for l, _ in eqs)]
+                args = [t[j + 1] for j in need]
+                if need and all(isinstance(a, str) and fixed.get(a) in self.p.datatypes
+                                for a in args) and len(set(args)) == len(args):
+                    vars_ = [t[j + 1] if j in need else None for j in range(len(t) - 1)]
+                    rows = [tuple(l[1:]) for l, _ in eqs]
+                    calls = []
+                    for l, r in eqs:
+                        cs = []
+
+                        def calls_in(u):
+                            if isinstance(u, str):
+                                return
+                            if u[0] == f:
+                                cs.append(tuple(u[1:]))
+                            for a in u[1:]:
+                                calls_in(a)
+                        calls_in(r)
+                        calls.append(cs)
+                    # a single variable with one-level patterns: structural induction already
+                    deep = len(need) > 1 or any(
+                        not isinstance(a, str) for row in rows for j in need
+                        if not isinstance(row[j], str) for a in row[j][1:])
+                    key = (f, tuple(vars_))
+                    if deep and key not in seen:
+                        seen.add(key)
+                        out.append(({"by": "recursion", "fun": f, "vars": vars_}, rows, calls,
+                                    vars_))
+            for a in t[1:]:
+                walk(a)
+        for a, b in [st.concl] + list(st.hyps):
+            walk(a)
+            walk(b)
+        rec = [v for v, s in st.vars if s in self.p.datatypes and
+               any(s in a for _, a in self.p.datatypes[s])]
+        for x, y in itertools.combinations(rec, 2):
+            psorts = [fixed[x], fixed[y]]
+            rows, calls = [], []
+            for combo in itertools.product(*[self.p.datatypes[s] for s in psorts]):
+                k = itertools.count()
+                row = tuple((c,) + tuple(f"p{next(k)}" for _ in a) for c, a in combo)
+                rows.append(row)
+                opts = []
+                for pat, (c, a), srt in zip(row, combo, psorts):
+                    opts.append([pat] + [pat[i + 1] for i, s in enumerate(a) if s == srt])
+                calls.append([tup for tup in itertools.product(*opts) if tup != row])
+            out.append(({"by": "simultaneous", "vars": [x, y]}, rows, calls, [x, y]))
+        return out
+
+    def wf_induction(self, st, node, rows, calls, vars_, depth):
+        """Induction on the tuple of variables vars_ along pattern rows (checked by
+        ``checker.wf_induction``): a case per row, hypotheses at the calls' arguments that
+        are subterms of the row's patterns, at least one proper."""
+        ind = [(j, v) for j, v in enumerate(vars_) if v is not None]
+        indv = {v for _, v in ind}
+        others = {v: s for v, s in st.vars if v not in indv}
+        psorts = [dict(st.vars)[v] for _, v in ind]
+        cases = []
+        for row, cs in zip(rows, calls):
+            rrow = [row[j] for j, _ in ind]
+            pv = []
+            for p in rrow:
+                _vars(p, pv)
+            names, used = [], set(others)
+            for p in pv:
+                n = f"{p}_"
+                while n in used:
+                    n += "_"
+                used.add(n)
+                names.append(n)
+            inst = {p: _sk(n) for p, n in zip(pv, names)}
+            pats = [_subst(p, inst) for p in rrow]
+            f2 = dict(others)
+            for p, n in zip(pv, names):
+                f2[n] = self._pat_sort(rrow, psorts, p)
+            sk = {v: _sk(v) for v in others}
+            sk.update({v: pats[i] for i, (_, v) in enumerate(ind)})
+            ihs, tups = [], []
+            for call in cs:
+                tup = tuple(_subst(call[j], inst) for j, _ in ind)
+                subs = [set(_subterms(p)) for p in pats]
+                if tup in tups or not all(a in sb for a, sb in zip(tup, subs)) or \
+                        all(a == p for a, p in zip(tup, pats)) or \
+                        any(self._sort_fixed(a, f2) != s for a, s in zip(tup, psorts)):
+                    continue
+                tups.append(tup)
+                m = {v: a for (_, v), a in zip(ind, tup)}
+                ihs.append((others, _subst(st.concl[0], m), _subst(st.concl[1], m),
+                            tuple((_subst(a, m), _subst(b, m)) for a, b in st.hyps)))
+                m2 = dict({v: _sk(v) for v in others}, **m)
+                ihs.append(({}, _subst(st.concl[0], m2), _subst(st.concl[1], m2),
+                            tuple((_subst(a, m2), _subst(b, m2)) for a, b in st.hyps)))
+            hyps = [(_subst(a, sk), _subst(b, sk)) for a, b in st.hyps]
+            goal = (_subst(st.concl[0], sk), _subst(st.concl[1], sk))
+            n = len(ihs) // 2
+            if n <= 2:
+                dirs_opts = [tuple(d for d in ds for _ in (0, 1))
+                             for ds in itertools.product(("lr", "rl"), repeat=n)]
+            else:
+                dirs_opts = [("lr",) * len(ihs), ("rl",) * len(ihs)]
+            pr = None
+            for dirs in dirs_opts:
+                try:
+                    pr = self.prove_in(Ctx(f2, hyps, ihs), goal, depth + 2, dirs)
+                except (Budget, RecursionError):
+                    pr = None
+                if pr is not None:
+                    break
+            if pr is None:
+                return None
+            case = {"names": names, "ihs": [[term_to_json(a) for a in t] for t in tups],
+                    "proof": pr}
+            if node["by"] == "simultaneous":
+                case = dict({"cons": [p[0] for p in row]}, **case)
+            cases.append(case)
+        return dict(node, cases=cases)
+
+    def _pat_sort(self, rrow, psorts, var):
+        def walk(p, srt):
+            if isinstance(p, str):
+                return srt if p == var else None
+            args = dict(self.p.datatypes[srt])[p[0]]
+            for a, s in zip(p[1:], args):
+                r = walk(a, s)
+                if r is not None:
+                    return r
+            return None
+        for p, s in zip(rrow, psorts):
+            r = walk(p, s)
+            if r is not None:
+                return r
+        raise KeyError(var)
+
+    def _sort_fixed(self, t, fixed):
+        if t[0].startswith("!"):
+            return fixed.get(t[0][1:])
+        return self.p.sig[t[0]][1]
 
     def _rec_score(self, v, st):
         """Prefer variables that definitions match on (first argument positions)."""
@@ -561,6 +760,64 @@ class Prover:
             return None
         self.add_lemma(st2, pr2)
         return self.prove_statement(st, induction=False)
+
+    def backward(self, st: Statement):
+        """A proof of an equation by rewriting against a lemma's orientation once: a subterm
+        matching a lemma's right side is replaced by its left side (len(xs) -> len(rev(xs))),
+        then one rule applies at an enclosing position (take(len(ys), ys) -> ys), then both
+        sides are normalised. A chain proof, or None."""
+        if st.hyps:
+            return None
+        sk = {v: _sk(v) for v, _ in st.vars}
+        rw = Rewriter(list(self.defs) + list(self.lemma_rules), self.deadline)
+        rules = list(self.defs) + list(self.lemma_rules)
+        by_head = {}
+        for r in rules:
+            if not r.conds:
+                by_head.setdefault(r.lhs[0], []).append(r)
+        try:
+            for left, right in ((st.concl[0], st.concl[1]), (st.concl[1], st.concl[0])):
+                l, r = _subst(left, sk), _subst(right, sk)
+                nr, sr = rw.normal(r)
+                poss = []
+
+                def walk(t, pos):
+                    if not isinstance(t, str):
+                        poss.append(pos)
+                        for i, a in enumerate(t[1:], 1):
+                            walk(a, pos + (i,))
+                walk(l, ())
+                for p in poss:
+                    u = _at(l, p)
+                    for R in self.lemma_rules:
+                        if R.conds or isinstance(R.rhs, str) or \
+                                not set(_vars(R.lhs)) <= set(_vars(R.rhs)):
+                            continue
+                        sub = {}
+                        if not _match(R.rhs, u, sub):
+                            continue
+                        t1 = _put(l, p, _subst(R.lhs, sub))
+                        back = [R.ref, "rl" if R.dir == "lr" else "lr", list(p),
+                                {k: term_to_json(v) for k, v in sub.items()}, []]
+                        for k in range(len(p) - 1, -1, -1):
+                            q = p[:k]
+                            v = _at(t1, q)
+                            for R2 in by_head.get(v[0], ()):
+                                s2 = {}
+                                if not _match(R2.lhs, v, s2):
+                                    continue
+                                t2 = _put(t1, q, _subst(R2.rhs, s2))
+                                step = [R2.ref, R2.dir, list(q),
+                                        {k2: term_to_json(x) for k2, x in s2.items()}, []]
+                                n2, s3 = rw.normal(t2)
+                                if n2 == nr:
+                                    steps = [back, step] + list(s3) + reverse(sr)
+                                    if left is st.concl[0]:
+                                        return {"by": "chain", "steps": steps}
+                                    return {"by": "chain", "steps": reverse(steps)}
+        except (Budget, RecursionError):
+            return None
+        return None
 
     def add_lemma(self, st: Statement, proof, push=False):
         """push: a distributivity lemma f(g(x, y)) = h(f(x), f(y)), used left to right."""
@@ -827,6 +1084,25 @@ def distributive_conjectures(problem, st, rng, nprobes=14):
                     for rhs in ((h, fx, fy), (h, fy, fx)):
                         vars_ = [v for v in vs if v != vs[k]] + ["u0", "u1"]
                         out.append(Statement([(v, sorts[v]) for v in vars_], [], (lhs, rhs)))
+    # shifted distributivity: f(n, g(xs, ys)) = g(f(n, xs), f(h(n, m(xs)), ys)) (take / drop
+    # over ++, with n - len(xs) for the second part)
+    for f in sorted(fs):
+        args, res = sig[f]
+        if len(args) != 2 or args[1] != res or args[0] == res:
+            continue
+        for g in binary:
+            if sig[g][1] != res:
+                continue
+            for m in sorted(fs):
+                if sig[m][0] != [res] and tuple(sig[m][0]) != (res,) or sig[m][1] != args[0]:
+                    continue
+                for h in binary:
+                    if sig[h][1] != args[0]:
+                        continue
+                    lhs = (f, "n0", (g, "u0", "u1"))
+                    rhs = (g, (f, "n0", "u0"), (f, (h, "n0", (m, "u0")), "u1"))
+                    c = Statement([("n0", args[0]), ("u0", res), ("u1", res)], [], (lhs, rhs))
+                    out.append(c)
     keep = []
     ev = Evaluator(problem)
     for c in out:
@@ -867,8 +1143,16 @@ def monotone_conjectures(problem, st, rng, nprobes=40):
     ev = Evaluator(problem)
     for f in sorted(fs):
         args, res = sig[f]
-        if res != "Bool" or f.split("<")[0] in ("ite", "not", "and", "or", "=>") or \
-                any(a.startswith("fun<") for a in args):
+        if f.split("<")[0] in ("ite", "not", "and", "or", "=>") or \
+                any(a.startswith("fun<") for a in args) or "~" in f or f.startswith("@"):
+            continue
+        # the value kept: true for a predicate, else a constant constructor (x - y = Z)
+        nullary = [c for c, a in problem.datatypes.get(res, []) if not a]
+        if res == "Bool":
+            val = ("true",)
+        elif nullary and res != "Bool" and f not in problem.constructors:
+            val = (nullary[0],)
+        else:
             continue
         vs = [f"x{i}" for i in range(len(args))]
         for k, srt in enumerate(args):
@@ -893,16 +1177,68 @@ def monotone_conjectures(problem, st, rng, nprobes=40):
                         env = {v: random_value(problem, s2, rng, depth=1 + p_ % 4)
                                for v, s2 in allv}
                         pv_ = ev(_subst(prem, env))
-                        if pv_ != ("true",):
+                        if pv_ != val:
                             continue
                         hits += 1
-                        if ev(_subst(concl, env)) != ("true",):
+                        if ev(_subst(concl, env)) != val:
                             ok = False
                             break
                     if ok and hits >= 3:
-                        c = Statement(allv, [(prem, ("true",))], (concl, ("true",)))
+                        c = Statement(allv, [(prem, val)], (concl, val))
                         c.deep = True
                         out.append(c)
+    # P(x, y) = b1 => P(y, x) = b2 (totality, symmetry of a binary relation)
+    for f in sorted(fs):
+        args, res = sig[f]
+        if res != "Bool" or len(args) != 2 or args[0] != args[1] or \
+                f.split("<")[0] in ("ite", "not", "and", "or", "=>") or \
+                args[0].startswith("fun<") or args[0] == "Bool":
+            continue
+        allv = [("x0", args[0]), ("x1", args[0])]
+        for b1 in (("true",), ("false",)):
+            for b2 in (("true",), ("false",)):
+                hits, ok = 0, True
+                for p_ in range(nprobes):
+                    env = {v: random_value(problem, s2, rng, depth=1 + p_ % 4) for v, s2 in allv}
+                    if ev((f, env["x0"], env["x1"])) != b1:
+                        continue
+                    hits += 1
+                    if ev((f, env["x1"], env["x0"])) != b2:
+                        ok = False
+                        break
+                if ok and hits >= 3:
+                    c = Statement(allv, [((f, "x0", "x1"), b1)], ((f, "x1", "x0"), b2))
+                    c.deep = True
+                    out.append(c)
+    # P(x) = true => P(g(.., x, ..)) = true: a defined function g preserves the property
+    for f in sorted(fs):
+        args, res = sig[f]
+        if res != "Bool" or len(args) != 1 or args[0] not in problem.datatypes or \
+                f.split("<")[0] in ("ite", "not", "and", "or", "=>") or args[0] == "Bool":
+            continue
+        srt = args[0]
+        for g in sorted(fs):
+            gargs, gres = sig[g]
+            if gres != srt or srt not in gargs or g in problem.constructors or "~" in g or \
+                    any(a.startswith("fun<") for a in gargs) or g.startswith("@"):
+                continue
+            k = gargs.index(srt)
+            vs = [f"x{i}" for i in range(len(gargs))]
+            allv = list(zip(vs, gargs))
+            prem, concl = (f, vs[k]), (f, (g,) + tuple(vs))
+            hits, ok = 0, True
+            for p_ in range(nprobes):
+                env = {v: random_value(problem, s2, rng, depth=1 + p_ % 4) for v, s2 in allv}
+                if ev(_subst(prem, env)) != ("true",):
+                    continue
+                hits += 1
+                if ev(_subst(concl, env)) != ("true",):
+                    ok = False
+                    break
+            if ok and hits >= 3:
+                c = Statement(allv, [(prem, ("true",))], (concl, ("true",)))
+                c.deep = True
+                out.append(c)
     # P(x, y) = true => Q(x, y) = b for two Bool-valued functions with the same arguments
     preds = [f for f in sorted(fs) if sig[f][1] == "Bool" and sig[f][0] and
              f.split("<")[0] not in ("ite", "not", "and", "or", "=>") and
@@ -1013,6 +1349,77 @@ def stuck_conjectures(problem, st, stuck, rng, max_size=5, nprobes=14, deadline=
     return out
 
 
+def generalised_conjectures(problem, st, stuck, rng, nprobes=30, limit=10, deadline=None):
+    """Generalisation of a stuck equation: the goal and each failed case's sides, with every
+    subterm headed by a defined function that occurs on both sides (the largest ones first)
+    and every remaining constant replaced by a fresh variable; kept when true on generated
+    values (a counterexample search by evaluation) and not trivial."""
+    defined = {l[0] for _, _, l, _ in problem.rules}
+    sk = {v: _sk(v) for v, _ in st.vars}
+    items = [] if st.hyps else [(dict(st.vars), _subst(st.concl[0], sk),
+                                 _subst(st.concl[1], sk))]
+    items += list(stuck)
+    ev = Evaluator(problem, deadline)
+    out, seen = [], set()
+
+    def sort_of(t, fixed):
+        return fixed[t[0][1:]] if t[0].startswith("!") else problem.sig[t[0]][1]
+
+    for fixed, l, r in items:
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        if _bsize(l, 40) + _bsize(r, 40) > 40:
+            continue
+        sl, sr = set(_subterms(l)), set(_subterms(r))
+        common = [u for u in sl & sr if not isinstance(u, str) and u[0] in defined and
+                  u[0].split("<")[0] != "ite" and sort_of(u, fixed) in problem.datatypes]
+        common.sort(key=lambda u: -_size(u))
+        for u in common[:3]:
+            ren, sorts = {u: "g0"}, {"g0": sort_of(u, fixed)}
+            try:
+                srt0 = sort_of(u, fixed)
+            except KeyError:
+                continue
+            k = itertools.count(1)
+
+            def gen(t):
+                if t in ren:
+                    return ren[t]
+                if isinstance(t, str):
+                    return t
+                if t[0].startswith("!"):
+                    v = f"g{next(k)}"
+                    ren[t] = v
+                    sorts[v] = fixed[t[0][1:]]
+                    return v
+                return (t[0],) + tuple(gen(a) for a in t[1:])
+            gl, gr = gen(l), gen(r)
+            if gl == gr or (isinstance(gl, str) and isinstance(gr, str)):
+                continue
+            if any(s.startswith("fun<") for s in sorts.values()) or srt0 == "Bool":
+                continue
+            vs = [v for v in _vars(gl) + _vars(gr)]
+            vs = list(dict.fromkeys(vs))
+            c = Statement([(v, sorts[v]) for v in vs], [], (gl, gr))
+            key = repr(_canon(gl, gr, sorts)[:2])
+            if key in seen:
+                continue
+            seen.add(key)
+            ok = True
+            for p_ in range(nprobes):
+                env = {v: random_value(problem, s2, rng, depth=1 + p_ % 7) for v, s2 in c.vars}
+                a, b = ev(_subst(gl, env)), ev(_subst(gr, env))
+                if a is None or b is None or a != b:
+                    ok = False
+                    break
+            if ok:
+                c.deep = True
+                out.append(c)
+                if len(out) >= limit:
+                    return out
+    return out
+
+
 def conjectures(problem, st, rng, max_size=6, cap=6000, nprobes=14, deadline=None):
     by_size, names = _explore_terms(problem, st, max_size, cap)
     sorts = {v: s for s, vs in names.items() for v in vs}
@@ -1075,6 +1482,7 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
     if pr is None and explore and time.monotonic() < deadline:
         rng = random.Random(seed)
         failed, seen = [], set()
+        quick = [None]
 
         def try_lemma(c):
             sub = Prover(problem, min(deadline, time.monotonic() + 0.2))
@@ -1085,16 +1493,31 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
             except Budget:
                 return False
             deep = getattr(c, "deep", False)     # suggested by a failed case: more effort
+            sub.schemes = deep      # recursion / simultaneous induction for those only
+            sub.scheme_seconds = 0.2
             sub.deadline = min(deadline, time.monotonic() + (1.0 if deep else 0.3))
             try:
                 lp = sub.prove_statement(c, depth=2 if deep else 1)
             except Budget:
                 lp = None
             if lp is None:
+                lp = sub.backward(c)
+            if lp is None:
                 return False
             pv.add_lemma(c, lp, push=getattr(c, "push", False))
             if log:
                 log(f"lemma {show_statement(c)}")
+            if quick[0] is None:
+                # does the goal follow at once (by rewriting; with case splits after a lemma
+                # suggested for the goal)?
+                saved = pv.deadline
+                pv.deadline = min(deadline, time.monotonic() + (0.2 if deep else 0.05))
+                try:
+                    quick[0] = pv.prove_statement(st, depth=2 if deep else 0, induction=False)
+                except Budget:
+                    pass
+                finally:
+                    pv.deadline = saved
             return True
 
         for max_size in (3, 4, 5, 6, 7):
@@ -1106,6 +1529,8 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
                 cands = cands + distributive_conjectures(problem, st, rng)
                 cands = cands + stuck_conjectures(problem, st, pv.stuck, rng, deadline=deadline)
                 cands = cands + monotone_conjectures(problem, st, rng)
+                cands = cands + generalised_conjectures(problem, st, pv.stuck, rng,
+                                                        deadline=deadline)
             new = 0
             for c in cands:
                 key = repr((c.concl, c.vars))
@@ -1119,11 +1544,14 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
                     new += 1
                 elif ok is False:
                     failed.append(c)
+                if quick[0] is not None:
+                    pr = quick[0]
+                    break
             # conjectures that failed before may follow with the newer lemmas
-            while new and time.monotonic() < deadline:
+            while new and pr is None and time.monotonic() < deadline:
                 again, failed, more = failed, [], 0
                 for c in again:
-                    if time.monotonic() > deadline:
+                    if time.monotonic() > deadline or quick[0] is not None:
                         failed.append(c)
                         continue
                     ok = try_lemma(c)
@@ -1132,7 +1560,7 @@ def prove_goal(problem: Problem, seconds: float = 10.0, *, explore: bool = True,
                     elif ok is False:
                         failed.append(c)
                 pv.deadline = deadline
-                pr = pv.attempt(st)
+                pr = quick[0] if quick[0] is not None else pv.attempt(st)
                 if pr is not None or not more:
                     break
                 new = more
