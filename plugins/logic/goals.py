@@ -33,29 +33,14 @@ import zlib
 from pathlib import Path
 
 from .tip import Problem, Statement, show_statement, show_term, term_to_json
+from .tip import term_subst as _subst
+from .tip import term_vars as _vars
 
 __all__ = ["prove_goal", "evaluate", "find_counterexample", "proof_graph"]
 
 
 class Budget(Exception):
     pass
-
-
-def _vars(t, out=None):
-    out = [] if out is None else out
-    if isinstance(t, str):
-        if t not in out:
-            out.append(t)
-    else:
-        for a in t[1:]:
-            _vars(a, out)
-    return out
-
-
-def _subst(t, s):
-    if isinstance(t, str):
-        return s.get(t, t)
-    return (t[0],) + tuple(_subst(a, s) for a in t[1:])
 
 
 def _size(t):
@@ -942,30 +927,42 @@ def find_counterexample(problem: Problem, st: Statement, tries=120, seed=1, dead
 
 # ---------------------------------------------------------------- lemma discovery
 
-def _explore_terms(problem: Problem, st: Statement, max_size: int, cap: int):
-    """Well-sorted terms over the goal's function symbols, smallest first: {sort: [terms]}."""
+def _statement_functions(problem: Problem, st: Statement, keep, closure: bool) -> set:
+    """The function symbols of the signature that occur in the statement (conclusion and
+    hypotheses) and pass ``keep``, with those of the definitions of the symbols found: once, or
+    until nothing new appears when ``closure``."""
     sig = problem.sig
-    funs = set()
+    found: set = set()
 
     def collect(t):
         if isinstance(t, str):
             return
-        if t[0] in sig and not t[0].startswith("!"):
-            funs.add(t[0])
+        if t[0] in sig and keep(t[0]):
+            found.add(t[0])
         for a in t[1:]:
             collect(a)
     for a, b in [st.concl] + list(st.hyps):
         collect(a)
         collect(b)
-    # the definitions' own callees
     changed = True
     while changed:
-        changed = False
+        before = len(found)
         for n, vs, l, r in problem.rules:
-            if l[0] in funs:
-                before = len(funs)
+            if l[0] in found:
                 collect(r)
-                changed |= len(funs) != before
+        changed = closure and len(found) != before
+    return found
+
+
+def _defined(problem: Problem):
+    """Keep a symbol that is neither a constructor nor an internal (``~``) one."""
+    return lambda f: f not in problem.constructors and "~" not in f
+
+
+def _explore_terms(problem: Problem, st: Statement, max_size: int, cap: int):
+    """Well-sorted terms over the goal's function symbols, smallest first: {sort: [terms]}."""
+    sig = problem.sig
+    funs = _statement_functions(problem, st, lambda f: not f.startswith("!"), closure=True)
     skip = {"ite", "not", "and", "or", "=>"}
     funs = {f for f in funs if "~" not in f and f.split("<")[0] not in skip and
             not f.startswith("@") and not f.startswith("lam")}
@@ -1046,22 +1043,7 @@ def distributive_conjectures(problem, st, rng, nprobes=14):
     values: the distributivity lemmas (count over ++, filter over ++) that exploration by size
     reaches late."""
     sig = problem.sig
-    fs = set()
-
-    def collect(t):
-        if not isinstance(t, str):
-            if t[0] in sig and t[0] not in problem.constructors and "~" not in t[0]:
-                fs.add(t[0])
-            for a in t[1:]:
-                collect(a)
-    collect(st.concl[0])
-    collect(st.concl[1])
-    for a, b in st.hyps:
-        collect(a)
-        collect(b)
-    for n, vs, l, r in problem.rules:
-        if l[0] in fs:
-            collect(r)
+    fs = _statement_functions(problem, st, _defined(problem), closure=False)
     fs = {f for f in fs if f.split("<")[0] not in ("ite", "not", "and", "or", "=>")
           and not f.startswith("@") and not f.startswith("lam")}
     binary = [g for g in fs if len(sig[g][0]) == 2 and sig[g][0][0] == sig[g][0][1] == sig[g][1]]
@@ -1125,20 +1107,7 @@ def monotone_conjectures(problem, st, rng, nprobes=40):
     argument's sort (S, cons), kept when the conclusion holds on every generated value where
     the premise does (and the premise holds on some)."""
     sig = problem.sig
-    fs = set()
-
-    def collect(t):
-        if not isinstance(t, str):
-            if t[0] in sig and t[0] not in problem.constructors and "~" not in t[0]:
-                fs.add(t[0])
-            for a in t[1:]:
-                collect(a)
-    for a, b in [st.concl] + list(st.hyps):
-        collect(a)
-        collect(b)
-    for n, vs, l, r in problem.rules:
-        if l[0] in fs:
-            collect(r)
+    fs = _statement_functions(problem, st, _defined(problem), closure=False)
     out = []
     ev = Evaluator(problem)
     for f in sorted(fs):

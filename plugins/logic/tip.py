@@ -444,7 +444,7 @@ class _Reader:
         for s in bound.values():
             self.dt_instance(s)
         body, bs = self.term(x[2], dict(bound))
-        free = [v for v in _term_vars(body) if v not in bound]
+        free = [v for v in term_vars(body) if v not in bound]
         if free:
             raise TipError(f"{_where(x)}: unsupported construct: lambda with free variables {free}")
         self.lams += 1
@@ -492,7 +492,7 @@ class _Reader:
             scrut = body[1]
             if not (isinstance(scrut, str) and scrut in env):
                 t, s = self.match_aux(body, env)
-                rules.append((dict(sub), _term_subst(t, sub), dict(fsorts)))
+                rules.append((dict(sub), term_subst(t, sub), dict(fsorts)))
                 return s
             st = env[scrut]
             dtname = self.dt_instance(st)
@@ -532,7 +532,7 @@ class _Reader:
                                f"for {', '.join(missing)}")
             return res
         t, s = self.term(body, env)
-        rules.append((dict(sub), _term_subst(t, sub), dict(fsorts)))
+        rules.append((dict(sub), term_subst(t, sub), dict(fsorts)))
         return s
 
     def cons_of(self, st):
@@ -564,7 +564,7 @@ class _Reader:
             taken.add(w)
             fresh.append(w)
         pat = (name,) + tuple(fresh)
-        sub2 = {k: _term_subst(t, {cur: pat}) for k, t in sub.items()}
+        sub2 = {k: term_subst(t, {cur: pat}) for k, t in sub.items()}
         sub2.update(dict(zip(pv, fresh)))
         fs2 = {k: s for k, s in fsorts.items() if k != cur}
         fs2.update({w: sort_name(s) for w, s in zip(fresh, argsorts)})
@@ -591,29 +591,32 @@ class _Reader:
 def _used_vars(sub, args, rhs):
     out = []
     for v in args:
-        _term_vars(sub[v], out)
-    return _term_vars(rhs, out)
+        term_vars(sub[v], out)
+    return term_vars(rhs, out)
 
 
 def _sort_expr_tree(dt, params):
     return dt if not params else (dt,) + tuple(("?", p) for p in params)
 
 
-def _term_vars(t, out=None):
+def term_vars(t, out=None):
+    """The variables of term ``t`` (a name, or a tuple ``(function, *arguments)``), in order of
+    first occurrence."""
     out = [] if out is None else out
     if isinstance(t, str):
         if t not in out:
             out.append(t)
     else:
         for a in t[1:]:
-            _term_vars(a, out)
+            term_vars(a, out)
     return out
 
 
-def _term_subst(t, s):
+def term_subst(t, s):
+    """``t`` with each variable named in ``s`` replaced by its term."""
     if isinstance(t, str):
         return s.get(t, t)
-    return (t[0],) + tuple(_term_subst(a, s) for a in t[1:])
+    return (t[0],) + tuple(term_subst(a, s) for a in t[1:])
 
 
 def _mentions(x, v) -> bool:
