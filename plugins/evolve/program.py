@@ -414,38 +414,47 @@ def eval_with_jacobian(prog: Program, xs: np.ndarray):
     return val[L], jac[L], bool(ok)
 
 
+def run_values(prog: Program, x, const, sqrt) -> list:
+    """Every value of the program run over objects with ``+ - * /`` (numpy arrays of any dtype,
+    arb balls or series, ...): ``const`` turns a float constant into such an object and ``sqrt``
+    takes a square root. The one interpreter of plain-arithmetic evaluation."""
+    v = [x]
+    for i, o in enumerate(prog.op):
+        a = v[prog.a[i]]
+        if o in (0, 1, 2, 3, 8):
+            b = v[prog.b[i]]
+        else:
+            c = const(prog.c[i])
+        if o == 0:
+            r = a + b
+        elif o == 1:
+            r = a - b
+        elif o == 2:
+            r = a * b
+        elif o == 3:
+            r = a / b
+        elif o == 4:
+            r = a + c
+        elif o in (5, 10):
+            r = a * c
+        elif o == 6:
+            r = c - a
+        elif o == 7:
+            r = c / a
+        elif o == 8:
+            r = a * b + v[prog.d[i]]
+        else:
+            r = sqrt(a)
+        v.append(r)
+    return v
+
+
 def eval_extended(prog: Program, xs: np.ndarray) -> np.ndarray:
     """The program in extended precision (numpy ``longdouble``, IEEE division): an estimate of
     its value in exact arithmetic, used for polishing constants below float64 noise."""
-    v = [np.asarray(xs).astype(np.longdouble)]
     with np.errstate(all="ignore"):
-        for i, o in enumerate(prog.op):
-            x = v[prog.a[i]]
-            c = np.longdouble(prog.c[i])
-            if o in (0, 1, 2, 3, 8):
-                y = v[prog.b[i]]
-            if o == 0:
-                r = x + y
-            elif o == 1:
-                r = x - y
-            elif o == 2:
-                r = x * y
-            elif o == 3:
-                r = x / y
-            elif o == 4:
-                r = x + c
-            elif o in (5, 10):
-                r = x * c
-            elif o == 6:
-                r = c - x
-            elif o == 7:
-                r = c / x
-            elif o == 8:
-                r = x * y + v[prog.d[i]]
-            else:
-                r = np.sqrt(x)
-            v.append(r)
-    return v[-1]
+        return run_values(prog, np.asarray(xs).astype(np.longdouble), np.longdouble,
+                          np.sqrt)[-1]
 
 
 # -- builders ----------------------------------------------------------------------------

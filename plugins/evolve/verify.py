@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .functions import EvolveError, Target, dd_reference
-from .program import Program, eval_extended, eval_population
+from .program import Program, eval_extended, eval_population, run_values
 
 __all__ = ["dense_grid", "measure", "prove_bound", "rational_form", "float32_points",
            "float32_exhaustive"]
@@ -76,32 +76,7 @@ def measure(prog: Program, target: Target, a: float, b: float, n: int = 100_001)
 
 # -- rigorous bounds --------------------------------------------------------------------
 def _series_eval(prog: Program, s, flint):
-    v = [s]
-    for i, o in enumerate(prog.op):
-        x = v[prog.a[i]]
-        c = flint.arb(prog.c[i])
-        if o == 0:
-            r = x + v[prog.b[i]]
-        elif o == 1:
-            r = x - v[prog.b[i]]
-        elif o == 2:
-            r = x * v[prog.b[i]]
-        elif o == 3:
-            r = x / v[prog.b[i]]
-        elif o == 4:
-            r = x + c
-        elif o in (5, 10):
-            r = x * c
-        elif o == 6:
-            r = c - x
-        elif o == 7:
-            r = c / x
-        elif o == 8:
-            r = x * v[prog.b[i]] + v[prog.d[i]]
-        else:
-            r = x.sqrt()
-        v.append(r)
-    return v
+    return run_values(prog, s, flint.arb, lambda t: t.sqrt())
 
 
 def _rounding_bound(prog: Program, ball, flint):
