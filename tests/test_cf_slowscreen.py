@@ -17,7 +17,7 @@ from discover.constants import default_registry
 from discover.errors import SearchFileError, UnknownConstantError
 from discover.pluginmanager import get_plugin_manager
 from discover_plugins.cf.enumerate import Box, coefficient_table
-from discover_plugins.cf.kernels import (EXTRAPOLATED, NOT_CONVERGED, OK, SLOW_REJECTED,
+from discover_plugins.cf.kernels import (EXTRAPOLATED, NOT_CONVERGED, SLOW_REJECTED,
                                          STATUS_NAMES, eval_pcf_dd_slow, eval_pcf_f64,
                                          eval_pcf_f64_slow, slow_nodes)
 

@@ -24,17 +24,7 @@ from discover_plugins.cf.pcf import PCF
 APERY = PCF([34, 51, 27, 5], [-1, 0, 0, 0, 0, 0, 0])
 
 
-def _at(field: CMF, axis: str, point: dict) -> list[list[Fraction]]:
-    """M_axis at a rational point, with Fractions only."""
-    subs = {sympy.Symbol(k): sympy.Rational(v.numerator, v.denominator) for k, v in point.items()}
-    M = field.matrices[axis].subs(subs)
-    return [[Fraction(int(sympy.fraction(e)[0]), int(sympy.fraction(e)[1])) for e in row]
-            for row in M.tolist()]
-
-
-def _mul(X, Y):
-    return [[sum(X[i][k] * Y[k][j] for k in range(len(Y))) for j in range(len(Y[0]))]
-            for i in range(len(X))]
+from _cmf_exact import at as _at, mul as _mul  # noqa: E402
 
 
 @pytest.mark.parametrize("name", ["e", "pi", "zeta3"])

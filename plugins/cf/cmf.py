@@ -259,7 +259,6 @@ class CMF:
             raise DiscoverError("direction must not be the zero vector; e.g. --direction "
                                 + ",".join(["1"] * len(self.axes)))
         s = self._check_point(start if start is not None else [1] * len(self.axes), "start")
-        pos = [s[k] + t[k] * _M for k in range(len(self.axes))]
         one, zero = _RF(flint.fmpq_poly([1])), _RF(flint.fmpq_poly([0]))
         W = [[one if i == j else zero for j in range(self.size)] for i in range(self.size)]
         ctx, mctx, (mgen,), entries = self._flint_entries()

@@ -29,7 +29,6 @@ The rescaled trajectory PCF is what is reported as ``trajectory``: it is a PCF o
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from typing import Iterable, Sequence
 

@@ -50,10 +50,9 @@ import time
 from dataclasses import dataclass, field
 
 import mpmath
-from gmpy2 import mpz
 
 from .binsplit import convergent_pair
-from .convergence import log10_abs, poly_values
+from .convergence import poly_values
 
 __all__ = ["SlowResult", "extrapolated_limit", "verify_extrapolated", "positive_integer_root",
            "ACCELERATORS"]
