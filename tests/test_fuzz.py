@@ -3,7 +3,8 @@ search files (as dicts and as TOML text) and axiom files. Any input either parse
 the project's own error type (DiscoverError subclasses), within the deadline; never another
 exception, never a hang. The budget is fixed and derandomized so CI is reproducible.
 
-(TIP files do not exist yet; they get the same treatment when they do.)
+TIP files: real IsaPlanner problems with spans deleted, duplicated or replaced by tokens of the
+format; a refusal must name the line.
 """
 
 import os
@@ -200,5 +201,54 @@ def test_parse_axioms_junk(text):
 
     try:
         parse_axioms(text)
+    except DiscoverError:
+        pass
+
+
+# -- TIP files ------------------------------------------------------------------------------------
+_TIP_DIR = os.path.join(os.path.dirname(__file__), "data", "tip", "isaplanner")
+_TIP_FILES = sorted(f for f in os.listdir(_TIP_DIR) if f.endswith(".smt2"))
+_TIP_TOKENS = ["(", ")", "()", "match", "ite", "lambda", "par", "assert", "declare-fun", "|x",
+               "=>", "_", "0", "-1", "Bool", "true", "(prove", "(declare-datatype", "@", "=",
+               "(define-fun-rec", "(case", "Nat", "list", "forall", "exists", ";", "\n", "\"\""]
+
+
+@st.composite
+def _tip_mutants(draw):
+    with open(os.path.join(_TIP_DIR, draw(st.sampled_from(_TIP_FILES)))) as fh:
+        text = fh.read()
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        i = draw(st.integers(min_value=0, max_value=len(text)))
+        j = draw(st.integers(min_value=i, max_value=min(len(text), i + 40)))
+        how = draw(st.sampled_from(["delete", "duplicate", "token", "truncate"]))
+        if how == "delete":
+            text = text[:i] + text[j:]
+        elif how == "duplicate":
+            text = text[:j] + text[i:j] + text[j:]
+        elif how == "token":
+            text = text[:i] + " " + draw(st.sampled_from(_TIP_TOKENS)) + " " + text[j:]
+        else:
+            text = text[:i]
+    return text
+
+
+@FUZZ
+@given(_tip_mutants())
+def test_read_tip_mutants(text):
+    from discover_plugins.logic.tip import read_tip
+
+    try:
+        read_tip(text, name="fuzz")
+    except DiscoverError as err:
+        assert "line" in str(err), str(err)
+
+
+@FUZZ
+@given(st.text(alphabet=string.printable, max_size=200))
+def test_read_tip_junk(text):
+    from discover_plugins.logic.tip import read_tip
+
+    try:
+        read_tip(text, name="fuzz")
     except DiscoverError:
         pass

@@ -687,16 +687,30 @@ def read_tip(text: str, *, name: str = "", source: str = "") -> Problem:
         if not isinstance(form, list) or not form:
             raise TipError(f"{_where(form)}: expected a command in parentheses, found {form!r}")
         if form[0] == "prove":
+            if goals:
+                raise TipError(f"{_where(form)}: a second (prove ...) command; a file states "
+                               f"one goal (the first is at {_where(goals[0])})")
             goals.append(form)
-        r.declare(form)
+        _located(form, r.declare, form)
         if form[0] == "declare-datatype" and form[1] == "Bool":
             raise TipError(f"{_where(form)}: Bool is built in")
-    if len(goals) != 1:
-        raise TipError(f"expected exactly one (prove ...) command, found {len(goals)}")
+    if not goals:
+        raise TipError(f"line {text.count(chr(10)) + 1}, column 1: the file ends without a "
+                       "(prove ...) command stating its goal")
     r.dt_instance("Bool")
-    r.p.goal = _goal(r, goals[0])
-    r.finish()
+    r.p.goal = _located(goals[0], _goal, r, goals[0])
+    _located(goals[0], r.finish)
     return r.p
+
+
+def _located(form, fn, *args):
+    """``fn(*args)``, with a TipError that names no place given the place of ``form``."""
+    try:
+        return fn(*args)
+    except TipError as err:
+        if str(err).startswith("line "):
+            raise
+        raise TipError(f"{_where(form)}: {err}") from None
 
 
 def read_tip_file(path) -> Problem:
