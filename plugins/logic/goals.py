@@ -324,6 +324,25 @@ class Prover:
         return rules
 
     # ------------------------------------------------------------ one context
+    def _prove_case(self, ctx: Ctx, goal, depth: int, every_up_to: int | None = None):
+        """A proof of an induction case whose hypotheses come in pairs (each usable left to right
+        or right to left): every combination of directions, or, past ``every_up_to`` pairs, all
+        one way then all the other; None when none proves it."""
+        n = len(ctx.ihs) // 2
+        if every_up_to is not None and n > every_up_to:
+            options = [("lr",) * len(ctx.ihs), ("rl",) * len(ctx.ihs)]
+        else:
+            options = [tuple(d for d in ds for _ in (0, 1))
+                       for ds in itertools.product(("lr", "rl"), repeat=n)]
+        for dirs in options:
+            try:
+                pr = self.prove_in(ctx, goal, depth, dirs)
+            except (Budget, RecursionError):
+                pr = None
+            if pr is not None:
+                return pr
+        return None
+
     def prove_in(self, ctx, goal, depth, ih_dirs=()):
         if time.monotonic() > self.deadline:
             raise Budget()
@@ -507,17 +526,7 @@ class Prover:
                                     tuple((_subst(a, m), _subst(b, m)) for a, b in st.hyps)))
                 hyps = [(_subst(a, sk2), _subst(b, sk2)) for a, b in st.hyps]
                 goal = (_subst(st.concl[0], sk2), _subst(st.concl[1], sk2))
-                pr = None
-                dirs_opts = [()] if not ihs else [
-                    tuple(d for d in ds for _ in (0, 1))
-                    for ds in itertools.product(("lr", "rl"), repeat=len(ihs) // 2)]
-                for dirs in dirs_opts:
-                    try:
-                        pr = self.prove_in(Ctx(f2, hyps, ihs), goal, depth + 1, dirs)
-                    except (Budget, RecursionError):
-                        pr = None
-                    if pr is not None:
-                        break
+                pr = self._prove_case(Ctx(f2, hyps, ihs), goal, depth + 1)
                 if pr is None:
                     break
                 cases.append({"con": con, "names": names, "proof": pr})
@@ -645,20 +654,7 @@ class Prover:
                             tuple((_subst(a, m2), _subst(b, m2)) for a, b in st.hyps)))
             hyps = [(_subst(a, sk), _subst(b, sk)) for a, b in st.hyps]
             goal = (_subst(st.concl[0], sk), _subst(st.concl[1], sk))
-            n = len(ihs) // 2
-            if n <= 2:
-                dirs_opts = [tuple(d for d in ds for _ in (0, 1))
-                             for ds in itertools.product(("lr", "rl"), repeat=n)]
-            else:
-                dirs_opts = [("lr",) * len(ihs), ("rl",) * len(ihs)]
-            pr = None
-            for dirs in dirs_opts:
-                try:
-                    pr = self.prove_in(Ctx(f2, hyps, ihs), goal, depth + 2, dirs)
-                except (Budget, RecursionError):
-                    pr = None
-                if pr is not None:
-                    break
+            pr = self._prove_case(Ctx(f2, hyps, ihs), goal, depth + 2, every_up_to=2)
             if pr is None:
                 return None
             case = {"names": names, "ihs": [[term_to_json(a) for a in t] for t in tups],
