@@ -127,6 +127,16 @@ def _goal_node(g):
     return next(n for n in g["nodes"] if n["kind"] == "goal")
 
 
+def _change_first_step(p, change) -> bool:
+    """Apply ``change`` to the first list in proof ``p`` (depth first) for which it returns True;
+    whether one was changed."""
+    if isinstance(p, dict):
+        return any(_change_first_step(v, change) for v in p.values())
+    if isinstance(p, list):
+        return change(p) or any(_change_first_step(v, change) for v in p)
+    return False
+
+
 def _rejects(g, mutate):
     bad = copy.deepcopy(g)
     mutate(bad)
@@ -173,17 +183,12 @@ def test_generalised_hypothesis_checked_and_corrupted():
     assert '"ih:0"' in text
 
     def wrong_sort(d):
-        def walk(p):
-            if isinstance(p, list) and len(p) == 5 and p[0] == "ih:0" and p[3]:
-                k = next(iter(p[3]))
-                p[3][k] = ["true"]              # a Bool where the hypothesis needs a Nat/list
+        def change(p):
+            if len(p) == 5 and p[0] == "ih:0" and p[3]:
+                p[3][next(iter(p[3]))] = ["true"]   # a Bool where the hypothesis needs a Nat/list
                 return True
-            if isinstance(p, dict):
-                return any(walk(v) for v in p.values())
-            if isinstance(p, list):
-                return any(walk(v) for v in p)
             return False
-        assert walk(_goal_node(d)["proof"])
+        assert _change_first_step(_goal_node(d)["proof"], change)
     _rejects(g, wrong_sort)
 
     def no_ih_in_base(d):                       # the base case has no hypothesis
@@ -317,16 +322,12 @@ def test_conditional_lemma_used_with_its_condition_proved():
     assert cond
 
     def drop_condition_proof(d):
-        def walk(p):
-            if isinstance(p, list) and len(p) == 5 and isinstance(p[0], str) and p[4]:
+        def change(p):
+            if len(p) == 5 and isinstance(p[0], str) and p[4]:
                 p[4] = []
                 return True
-            if isinstance(p, dict):
-                return any(walk(v) for v in p.values())
-            if isinstance(p, list):
-                return any(walk(v) for v in p)
             return False
-        assert walk([n.get("proof") for n in d["nodes"]])
+        assert _change_first_step([n.get("proof") for n in d["nodes"]], change)
     assert "conditions" in " ".join(_rejects(g, drop_condition_proof))
 
 
