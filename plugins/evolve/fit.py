@@ -117,7 +117,7 @@ def fit_constants(prog: Program, xs: np.ndarray, fx: np.ndarray, *, minimax: boo
 
 
 def _fit(prog, xs, fx, *, minimax, lawson_rounds, max_nfev):
-    from scipy.optimize import least_squares, minimize
+    from scipy.optimize import least_squares
 
     idx = prog.free_constants()
     if not idx:
@@ -182,39 +182,52 @@ def _fit(prog, xs, fx, *, minimax, lawson_rounds, max_nfev):
     scale = np.maximum(np.abs(best_c), 1e-12)
     t0 = best_err
     if np.isfinite(t0) and t0 > 0:
-        def cons(v):
-            r, _ = _residuals(prog, idx, best_c + scale * v[:-1], xs, fx)
-            if r is None:
-                return np.full(2 * xs.size, -1.0)
-            t = v[-1]
-            return np.concatenate([t - r / t0, t + r / t0])
-
-        def cons_jac(v):
-            r, J = _residuals(prog, idx, best_c + scale * v[:-1], xs, fx)
-            if J is None:
-                J = np.zeros((xs.size, len(idx)))
-            Js = J * scale / t0
-            one = np.ones((xs.size, 1))
-            return np.vstack([np.hstack([-Js, one]), np.hstack([Js, one])])
-
-        v0 = np.zeros(len(idx) + 1)
-        v0[-1] = 1.0
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                res = minimize(lambda v: v[-1], v0, jac=lambda v: np.eye(len(v))[-1],
-                               method="SLSQP",
-                               constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac}],
-                               options={"maxiter": 30, "ftol": 1e-10})
-            c = best_c + scale * res.x[:-1]
-            r, _ = _residuals(prog, idx, c, xs, fx)
-            if r is not None:
-                e = float(np.max(np.abs(r)))
-                if e < best_err:
-                    best_c, best_err = c, e
-        except Exception:
-            pass
+        c = _minimax_step(lambda c: _residuals(prog, idx, c, xs, fx), best_c, scale, t0,
+                          maxiter=30, ftol=1e-10)
+        r = None if c is None else _residuals(prog, idx, c, xs, fx)[0]
+        if r is not None:
+            e = float(np.max(np.abs(r)))
+            if e < best_err:
+                best_c, best_err = c, e
     return put(best_c), best_err
+
+
+def _minimax_step(residuals, base, scale, t0, *, maxiter, ftol):
+    """One SLSQP solve of min t subject to |r_i(c)| <= t, with c = base + scale * z and t in
+    units of ``t0`` (``residuals(c) -> (r, J)``, either None where the program fails): the new
+    constants, or None when the solver fails."""
+    from scipy.optimize import minimize
+
+    def cons(v):
+        r, _ = residuals(base + scale * v[:-1])
+        if r is None:
+            return np.full(2 * npts, -1.0)
+        return np.concatenate([v[-1] - r / t0, v[-1] + r / t0])
+
+    def cons_jac(v):
+        _, J = residuals(base + scale * v[:-1])
+        if J is None:
+            J = np.zeros((npts, base.size))
+        Js = J * scale / t0
+        one = np.ones((npts, 1))
+        return np.vstack([np.hstack([-Js, one]), np.hstack([Js, one])])
+
+    r0, _ = residuals(base)
+    if r0 is None:
+        return None
+    npts = r0.size
+    v0 = np.zeros(base.size + 1)
+    v0[-1] = 1.0
+    try:
+        with one_blas_thread(), warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            res = minimize(lambda v: v[-1], v0, jac=lambda v: np.eye(len(v))[-1],
+                           method="SLSQP",
+                           constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac}],
+                           options={"maxiter": maxiter, "ftol": ftol})
+    except Exception:
+        return None
+    return base + scale * res.x[:-1]
 
 
 # -- global fitting ----------------------------------------------------------------------
@@ -287,41 +300,16 @@ def polish_extended(prog: Program, xs: np.ndarray, hi: np.ndarray, lo: np.ndarra
             w = w / tot + 1e-9 / xs.size
     # a sequential linear-programming step towards the minimax (SLSQP on min t subject to
     # |r_i| <= t), residuals in extended precision
-    from scipy.optimize import minimize
 
     scale = np.maximum(np.abs(best_c), 1e-300)
     for _ in range(3):
         t0 = best
         if not (np.isfinite(t0) and t0 > 0):
             break
-        base = best_c.copy()
-
-        def cons(v, base=base, t0=t0):
-            rr, _ = _ext_residuals(prog, idx, base + scale * v[:-1], xs, ref)
-            if rr is None:
-                return np.full(2 * xs.size, -1.0)
-            return np.concatenate([v[-1] - rr / t0, v[-1] + rr / t0])
-
-        def cons_jac(v, base=base, t0=t0):
-            _, JJ = _ext_residuals(prog, idx, base + scale * v[:-1], xs, ref)
-            if JJ is None:
-                JJ = np.zeros((xs.size, len(idx)))
-            Js = JJ * scale / t0
-            one = np.ones((xs.size, 1))
-            return np.vstack([np.hstack([-Js, one]), np.hstack([Js, one])])
-
-        v0 = np.zeros(len(idx) + 1)
-        v0[-1] = 1.0
-        try:
-            with one_blas_thread(), warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                res = minimize(lambda v: v[-1], v0, jac=lambda v: np.eye(len(v))[-1],
-                               method="SLSQP",
-                               constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac}],
-                               options={"maxiter": 40, "ftol": 1e-12})
-        except Exception:
+        c = _minimax_step(lambda c: _ext_residuals(prog, idx, c, xs, ref), best_c.copy(),
+                          scale, t0, maxiter=40, ftol=1e-12)
+        if c is None:
             break
-        c = base + scale * res.x[:-1]
         r, _ = _ext_residuals(prog, idx, c, xs, ref)
         if r is None:
             break
