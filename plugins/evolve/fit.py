@@ -333,7 +333,7 @@ def _sign_runs(r: np.ndarray) -> list[int]:
 
 
 def remez_polish(prog: Program, target, xs: np.ndarray, hi: np.ndarray, lo: np.ndarray, *,
-                 rounds: int = 10, dps: int = 40) -> tuple[Program, float]:
+                 rounds: int = 10, dps: int = 40, free=None) -> tuple[Program, float]:
     """The minimax constants of the program's structure by a nonlinear Remez exchange.
 
     With k free constants the best program of a given structure has a relative error that
@@ -348,11 +348,12 @@ def remez_polish(prog: Program, target, xs: np.ndarray, hi: np.ndarray, lo: np.n
     signs), and solve ``r(x_i; c) = s_i E`` for the k constants and the level E by Newton's
     method in mpmath at ``dps`` digits against ``target.mp``; repeat. Points where the
     program divides by zero (a removable singularity, evaluated with IEEE division) are left
-    out of the reference. Returns ``(program, max error on xs in extended precision)``; the
-    input when no step lowers that error."""
+    out of the reference. ``free`` limits the constants solved for (instruction indices; the
+    others stay as they are). Returns ``(program, max error on xs in extended precision)``;
+    the input when no step lowers that error."""
     import mpmath
 
-    idx = prog.free_constants()
+    idx = prog.free_constants() if free is None else list(free)
     k = len(idx)
     ref = np.asarray(hi, np.longdouble) + np.asarray(lo, np.longdouble)
 
@@ -420,6 +421,10 @@ def remez_polish(prog: Program, target, xs: np.ndarray, hi: np.ndarray, lo: np.n
                             J[i, a_] = (resid(up, x) - resid(um, x)) / (2 * h)
                     for i, s in enumerate(sg):
                         J[i, k] = -s
+                    if not all(mp.isfinite(v) for v in list(F) + list(J)):
+                        raise ValueError("non-finite residual at a reference point")
+                    if any(all(J[i, a_] == 0 for i in range(k + 1)) for a_ in range(k + 1)):
+                        raise ZeroDivisionError("a constant the error does not depend on")
                     d = mp.lu_solve(J, -F)
                     u = [u[i] + d[i] for i in range(k + 1)]
                     tol = mp.mpf(10) ** (8 - dps)
