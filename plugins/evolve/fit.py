@@ -332,6 +332,25 @@ def _sign_runs(r: np.ndarray) -> list[int]:
     return out
 
 
+def _alternating_peaks(r: np.ndarray, floor: float = 1e-2) -> list[int]:
+    """The sign-run peaks of ``r`` (:func:`_sign_runs`) above ``floor`` times the largest, with
+    neighbours of equal sign merged into the larger: runs far below the maximum are either
+    rounding noise or parts of the curve not yet levelled, and a reference taken among them
+    sends the exchange astray (a Pade-like start has its error at one end of the interval)."""
+    peaks = _sign_runs(r)
+    top = max((abs(r[j]) for j in peaks), default=0.0)
+    out: list[int] = []
+    for j in peaks:
+        if abs(r[j]) < floor * top:
+            continue
+        if out and (r[out[-1]] > 0) == (r[j] > 0):
+            if abs(r[j]) > abs(r[out[-1]]):
+                out[-1] = j
+        else:
+            out.append(j)
+    return out
+
+
 def remez_polish(prog: Program, target, xs: np.ndarray, hi: np.ndarray, lo: np.ndarray, *,
                  rounds: int = 10, dps: int = 40, free=None) -> tuple[Program, float]:
     """The minimax constants of the program's structure by a nonlinear Remez exchange.
@@ -393,7 +412,7 @@ def remez_polish(prog: Program, target, xs: np.ndarray, hi: np.ndarray, lo: np.n
 
         c = [mp.mpf(v) for v in cur]
         for _ in range(rounds):
-            runs = _sign_runs(r)
+            runs = _alternating_peaks(r)
             if len(runs) >= k + 1:
                 pick = max(range(len(runs) - k),
                            key=lambda s: min(abs(r[j]) for j in runs[s:s + k + 1]))

@@ -30,7 +30,8 @@ import numpy as np
 
 from discover.hashing import vector_keys
 
-from .fit import fit_constants, fit_multistart, max_rel_error, polish_extended
+from .fit import (fit_constants, fit_multistart, max_rel_error, polish_extended, polish_grid,
+                  remez_polish)
 from .functions import Target, dd_reference, get_target, reference
 from .program import BINARY, CONST, Builder, Program, eval_population
 
@@ -154,6 +155,51 @@ def seeds(target: Target, a, b, max_ops, cf: bool = True) -> list[Program]:
                 out.append(p)
     if cf and np.all(fx > 0) and not zeros:
         out += cf_seeds(target, a, b, max_ops)
+        out += coth_seeds(target, a, b, max_ops)
+    return out
+
+
+def coth_seeds(target: Target, a, b, max_ops) -> list[Program]:
+    """A symmetric rational of degree 4 in 7 operations, then squarings, for exponential-like
+    targets (the structure of the published 10-op program for 2^x).
+
+    With ``g = f^(1/2^s) = g(c) e^(2 lam (x - c))`` and ``T = tanh(lam u)``, ``u = x - c``:
+    ``g = g(c) (1 + T)/(1 - T) = g(c) (S + A)/(S - A)`` with ``S = A coth(lam u)``. The two
+    levels of ``coth``'s continued fraction ``1/z + z/(3 + z^2/5)`` are evaluated as
+    ``S = t + k/t``, ``t = u + m/u`` (singular at u = 0, where IEEE division gives ``S = inf``
+    and ``g = g(c)``): matching the Taylor series of ``A coth(lam u)`` to order u^3 gives
+    ``A^2 - 15 A/lam + 45/lam^2 = 0`` (the larger root), ``m = A/lam``, ``k = A^3 lam/45``.
+    The program is ``c0 + B/(t - A + k/t)`` (7 ops from x when c = 0; 8 otherwise), then ``s``
+    squarings; its constants are solved by the Remez exchange in :meth:`Fitter.fit_seed`
+    (from this start it reaches the structure's minimax: 2.5e-15 for 2^x on [0, 1] with
+    three squarings). The centre is 0 when 0 lies in [a, b], else the end nearer 0."""
+    xs = fit_grid(a, b, 200)
+    fx = reference(target, xs)
+    if not np.all(fx > 0) or b <= a:
+        return []
+    rho, alpha = np.polyfit(xs, np.log(fx), 1)         # log f ~ alpha + rho x
+    if not (math.isfinite(rho) and abs(rho) * (b - a) > 1e-6):
+        return []
+    c = 0.0 if a <= 0 <= b else (a if abs(a) < abs(b) else b)
+    out = []
+    for sq in range(0, 6):
+        ops = 7 + sq + (c != 0)
+        if ops > max_ops:
+            break
+        lam = rho / 2 ** (sq + 1)
+        A = (15 + math.sqrt(45)) / (2 * lam)
+        m, k = A / lam, A ** 3 * lam / 45
+        g0 = math.exp((alpha + rho * c) / 2 ** sq)
+        bl = Builder()
+        u = 0 if c == 0 else bl.emit(4, 0, c=-c)
+        t = bl.emit(0, u, bl.emit(7, u, c=m))           # t = u + m/u
+        S = bl.emit(0, bl.emit(4, t, c=-A), bl.emit(7, t, c=k))
+        v = bl.emit(4, bl.emit(7, S, c=2 * A * g0), c=g0)
+        for _ in range(sq):
+            v = bl.emit(2, v, v)
+        p = bl.program(family=f"coth2sq{sq}")
+        if p.ops <= max_ops and p.valid_structure():
+            out.append(p)
     return out
 
 
@@ -858,7 +904,15 @@ class Fitter:
         if out is not None:
             q, _, err = self._load(out)
             return q, err
-        if prog.meta.get("family", "").startswith("cf"):
+        if prog.meta.get("family", "").startswith("coth"):
+            # an exactly derived start in the basin of the structure's minimax: the Remez
+            # exchange alone (a multi-start fit would leave that basin)
+            xs = polish_grid(self.a, self.b, 600)
+            hi, lo = dd_reference(self.target, xs)
+            q, _ = remez_polish(prog, self.target, xs, hi, lo, rounds=12)
+            err = max_rel_error(q, g.cxs, g.cfx)
+            fit_err = err
+        elif prog.meta.get("family", "").startswith("cf"):
             # continued fractions (+ squarings): a multimodal error surface, so random
             # multi-start, then a minimax polish in extended precision
             q, err = fit_multistart(prog, g.fxs, g.ffx, starts=8, check=(g.cxs, g.cfx))
