@@ -86,3 +86,91 @@ def test_exhaustive_check_of_the_refit_agrees_with_a_brute_force_oracle():
         worst = _oracle_max_ulp(prog, lambda x: 1 / mpmath.sqrt(x), xs)
         assert out["points"] == xs.size
         assert math.isclose(out["max_ulp"], worst, rel_tol=1e-6)
+
+
+# -- the Newton-step move ----------------------------------------------------------------
+def test_targets_with_a_defining_equation_are_detected():
+    from discover_plugins.evolve.functions import TARGETS
+
+    for text, power in (("1/sqrt(x)", (-1, 2)), ("x^-0.5", (-1, 2)), ("sqrt(x)/x", (-1, 2)),
+                        ("1/x", (-1, 1)), ("x^(1/3)", (1, 3)), ("x^(-1/3)", (-1, 3)),
+                        ("sqrt(x)", (1, 2)), ("2/sqrt(x)", None), ("exp(x)", None),
+                        ("log(1+x)/x", None)):
+        assert get_target(text, 1.0, 4.0).power == power, text
+    assert TARGETS["sqrt"].power == (1, 2) and TARGETS["cbrt"].power == (1, 3)
+    assert TARGETS["exp2"].power is None
+
+
+def _const_program(c):
+    from discover_plugins.evolve.program import Builder
+
+    bl = Builder()
+    t = bl.emit(5, 0, c=1e-3)               # y = c + 1e-3 x: a crude start that reads x
+    bl.emit(4, t, c=c)
+    return bl.program()
+
+
+def test_newton_step_appends_one_newton_iteration():
+    from discover_plugins.evolve.search import NEWTON, newton_step
+
+    xs = np.linspace(1.0, 4.0, 13)
+    y = 0.8 + 1e-3 * xs
+    want = {(-1, 1): y * (2 - xs * y), (1, 2): (y + xs / y) / 2,
+            (-1, 2): y * (1.5 - 0.5 * xs * y * y), (1, 3): (2 * y + xs / (y * y)) / 3,
+            (-1, 3): y * (4 - xs * y ** 3) / 3}
+    for power, cost in ((-1, 1), 3), ((1, 2), 3), ((-1, 2), 5), ((1, 3), 5), ((-1, 3), 6):
+        p = _const_program(0.8)
+        q = newton_step(p, power)
+        assert len(NEWTON[power]) == cost and q.ops == p.ops + cost and q.valid_structure()
+        vals, st = eval_population([q], xs)
+        assert st[0] == 0
+        np.testing.assert_allclose(vals[0], want[power], rtol=1e-14)
+        assert len(q.free_constants()) > len(p.free_constants())      # refittable
+
+
+def test_moves_offer_newton_only_with_an_equation_and_room():
+    from discover_plugins.evolve.search import Moves
+
+    p = _const_program(1.0)
+    assert Moves((-1, 2), (), 10).available(p) == ["newton"]
+    assert Moves((-1, 2), (), 6).available(p) == []            # 2 + 5 ops > 6
+    assert Moves(None, (), 10).available(p) == []
+    assert Moves((-1, 1), (), 5).available(p) == ["newton"]
+
+
+def _island(fn, a, b, max_ops, level_max):
+    from discover_plugins.evolve.search import Fitter, Island
+
+    t = get_target(fn, a, b)
+    g = make_grids(t, a, b)
+    isl = Island(0, max_ops, g)
+    fitter = Fitter(None, fn, a, b, g, cache=False)
+    for p in seeds(t, a, b, max_ops, cf=False):
+        if p.ops <= level_max:
+            q, err = fitter.fit_seed(p)
+            isl.offer(q, err, None, ["seed"])
+    return isl, fitter
+
+
+def test_newton_children_in_an_island_run_and_the_ablation_switch():
+    """1/sqrt(x) on [1, 4] from the seeds of at most 4 ops: Newton children appear (and are
+    far more accurate than their parents); with newton=False none does."""
+    from discover_plugins.evolve.search import evolve_island
+
+    runs = {}
+    for newton in (True, False):
+        isl, fitter = _island("1/sqrt(x)", 1.0, 4.0, 9, 4)
+        parents = {e.id: e.err for e in isl.entries()}
+        evolve_island(isl, fitter, np.random.default_rng([5, 0, 1]), generations=60,
+                      newton=newton)
+        runs[newton] = (isl, parents)
+    isl, parents = runs[True]
+    kids = {k: r for k, r in isl.lineage.items() if r["mutations"] == ["newton"]}
+    assert kids
+    for r in kids.values():
+        if r["parent"] in parents:
+            assert r["err"] < 0.1 * parents[r["parent"]]
+    assert min(isl.best_at(k) for k in range(6, 10)) < 1e-5
+    without = runs[False][0]
+    assert not any(r["mutations"] == ["newton"] for r in without.lineage.values())
+    assert isl.front_best_upto(9) < 0.01 * without.front_best_upto(9)
