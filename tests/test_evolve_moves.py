@@ -162,7 +162,7 @@ def test_newton_children_in_an_island_run_and_the_ablation_switch():
         isl, fitter = _island("1/sqrt(x)", 1.0, 4.0, 9, 4)
         parents = {e.id: e.err for e in isl.entries()}
         evolve_island(isl, fitter, np.random.default_rng([5, 0, 1]), generations=60,
-                      newton=newton)
+                      newton=newton, compose=False)
         runs[newton] = (isl, parents)
     isl, parents = runs[True]
     kids = {k: r for k, r in isl.lineage.items() if r["mutations"] == ["newton"]}
@@ -174,3 +174,71 @@ def test_newton_children_in_an_island_run_and_the_ablation_switch():
     without = runs[False][0]
     assert not any(r["mutations"] == ["newton"] for r in without.lineage.values())
     assert isl.front_best_upto(9) < 0.01 * without.front_best_upto(9)
+
+
+# -- the composition move ----------------------------------------------------------------
+def _fitted(fn, a, b, family):
+    t = get_target(fn, a, b)
+    g = make_grids(t, a, b)
+    p = [p for p in seeds(t, a, b, 10, cf=False) if p.meta.get("family") == family][0]
+    return fit_constants(p, g.fxs, g.ffx)[0]
+
+
+def test_compose_programs_computes_the_composition():
+    from discover_plugins.evolve.search import compose_programs
+
+    p = _fitted("exp", 0.0, 1.0, "horner2")
+    h = _fitted("exp", 0.0, 1.0, "rational1/1")
+    xs = np.linspace(0.0, 1.0, 11)
+    pv = eval_population([p], xs)[0][0]
+    hv = eval_population([h], xs)[0][0]
+    for how, want in (("of", eval_population([p], hv)[0][0]), ("+", pv + hv), ("-", pv - hv),
+                      ("*", pv * hv), ("/", pv / hv)):
+        q = compose_programs(p, h, how)
+        assert q.valid_structure()
+        assert q.ops == p.ops + h.ops + (0 if how == "of" else 1)
+        np.testing.assert_allclose(eval_population([q], xs)[0][0], want, rtol=1e-15)
+
+
+def test_compose_move_respects_the_budget_and_the_child_is_refitted():
+    from discover_plugins.evolve.fit import max_rel_error
+    from discover_plugins.evolve.search import Moves, compose_move, new_stats, probe_key
+
+    a, b = 0.0, 1.0
+    p = _fitted("exp", a, b, "horner2")                    # 4 ops
+    h1 = _fitted("exp", a, b, "horner1")                   # 2 ops
+    h3 = _fitted("exp", a, b, "horner3")                   # 6 ops
+    assert Moves(None, (h3,), 9).available(p) == []        # 4 + 6 > 9
+    mv = Moves(None, (h1, h3), 7)
+    assert mv.available(p) == ["compose"]
+    rng = np.random.default_rng(0)
+    isl, fitter = _island("exp", a, b, 7, 2)
+    seen = set()
+    for _ in range(12):
+        child, name = compose_move(p, rng, mv)
+        child = child.pruned()
+        assert name.startswith("compose") and child.valid_structure()
+        assert child.ops in (p.ops + h1.ops, p.ops + h1.ops + 1) and child.ops <= 7
+        seen.add(name)
+        key = probe_key(child, isl.g.pxs)
+        if key is None:                                     # p(x) / h(x) ... all finite here
+            continue
+        before = max_rel_error(child, isl.g.cxs, isl.g.cfx)
+        fitted, err = fitter.fit_child(child, key, math.inf, False, new_stats())
+        assert fitted.ops == child.ops
+        assert fitted.c != child.c and err < before        # the constants were refitted
+    assert len(seen) >= 3
+
+
+def test_compose_children_in_an_island_run():
+    from discover_plugins.evolve.search import evolve_island
+
+    names = {}
+    for compose in (True, False):
+        isl, fitter = _island("exp", 0.0, 1.0, 8, 4)
+        evolve_island(isl, fitter, np.random.default_rng([2, 0, 1]), generations=60,
+                      compose=compose)
+        names[compose] = [r["mutations"][0] for r in isl.lineage.values() if r["mutations"]]
+        assert all(e.ops <= 8 for e in isl.entries())
+    assert any(n.startswith("compose") for n in names[True])
+    assert not any(n.startswith("compose") for n in names[False])

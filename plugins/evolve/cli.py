@@ -21,7 +21,8 @@ __all__ = ["add_command", "build_search", "run_evolve", "format_table"]
 OPTIONS = {"function": "FUNCTION", "interval": "--interval", "max_ops": "--max-ops",
            "seconds": "--seconds", "seed": "--seed", "generations": "--generations",
            "rounds": "--rounds", "round_seconds": "--round-seconds", "islands": "--islands",
-           "optional_ops": "--optional-ops", "cache": "--no-cache", "newton": "--no-newton"}
+           "optional_ops": "--optional-ops", "cache": "--no-cache", "newton": "--no-newton",
+           "compose": "--no-compose"}
 
 
 def add_command(subparsers) -> None:
@@ -48,6 +49,8 @@ def add_command(subparsers) -> None:
     p.add_argument("--optional-ops", action="store_true", help="allow fma, sqrt, scaling")
     p.add_argument("--no-newton", action="store_true",
                    help="without the Newton-step move (for 1/x, sqrt, 1/sqrt, cbrt, 1/cbrt)")
+    p.add_argument("--no-compose", action="store_true",
+                   help="without the move composing a program with one of the front")
     p.add_argument("--search", metavar="FILE", help="read the search from a search file "
                    "(kind = \"program\"); options given here override its fields")
     p.add_argument("--store", metavar="PATH", help="record the run in this store (resumes the "
@@ -119,6 +122,8 @@ def build_search(args) -> dict:
         gen["optional_ops"] = True
     if getattr(args, "no_newton", False):
         gen["newton"] = False
+    if getattr(args, "no_compose", False):
+        gen["compose"] = False
     if isinstance(gen.get("max_ops"), int) and gen["max_ops"] < 2:
         raise EvolveError(f"--max-ops {gen['max_ops']}: the budget is below the minimum of 2 "
                           f"operations (fix: --max-ops 2 or more)")

@@ -105,6 +105,8 @@ class ProgramGenerator(Generator):
               "fitted) and the structural moves (square, extend a continued fraction, centre)"),
         Field("newton", "bool", True, "the Newton-step move (targets x^(n/d) with a cheap "
               "defining equation: 1/x, sqrt, 1/sqrt, cbrt, 1/cbrt)"),
+        Field("compose", "bool", True, "the composition move (a program composed with one of "
+              "the island's front)"),
         Field("cache", "bool", True, "reuse fits through the functional hash table"),
         Field("dense_points", "int", 100_001, "points of the final dense re-measurement",
               min=1001),
@@ -211,6 +213,7 @@ class ProgramGenerator(Generator):
                               optional=params["optional_ops"],
                               structural=params.get("structures", True),
                               newton=params.get("newton", True),
+                              compose=params.get("compose", True),
                               clock=spec.get("clock", 0.0))
         return {"phase": "evolve", "island": island.to_state(), "lineage": island.lineage,
                 "history": island.history, "stats": stats, "seconds": time.time() - t0}
