@@ -35,8 +35,8 @@ from .functions import Target, dd_reference, get_target, reference
 from .program import BINARY, CONST, Builder, Program, eval_population
 
 __all__ = ["seeds", "mutate", "structural_move", "newton_step", "compose_programs",
-           "compose_move", "Moves", "Island", "Fitter", "evolve_island", "pareto_front", "baselines",
-           "fit_grid", "check_grid", "probe_grid", "make_grids", "lineage_of"]
+           "compose_move", "Moves", "Island", "Fitter", "evolve_island", "pareto_front",
+           "baselines", "fit_grid", "check_grid", "probe_grid", "make_grids", "lineage_of"]
 
 
 def fit_grid(a, b, n=240):
