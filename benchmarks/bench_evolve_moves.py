@@ -28,22 +28,26 @@ import numpy as np
 from discover_plugins.evolve.cli import run_evolve
 from discover_plugins.evolve.fit import fit_constants, polish_rounded, refit_float32_ulp
 from discover_plugins.evolve.functions import get_target
-from discover_plugins.evolve.search import check_grid, make_grids, seeds
+from discover_plugins.evolve.search import check_grid, make_grids, newton_step, seeds
 from discover_plugins.evolve.verify import (float32_exhaustive, float32_reference,
                                             float32_sample)
 
 
 def float32_refit(quick: bool) -> None:
     cases = [("1/sqrt(x)", 1.0, 16.0, "rational2/2"), ("1/sqrt(x)", 1.0, 16.0, "horner4"),
-             ("1/sqrt(x)", 1.0, 4.0, "rational2/2"), ("1/sqrt(x)", 1.0, 4.0, "rational3/3")]
+             ("1/sqrt(x)", 1.0, 4.0, "rational2/2"), ("1/sqrt(x)", 1.0, 4.0, "rational3/3"),
+             ("1/sqrt(x)", 1.0, 4.0, "rational1/1+newton")]
     if not quick:
         cases.append(("log1p", 0.0, 1.0, "rational2/2"))
     print("1. float32 refit: exhaustive max error in ULPs of the true value")
     for fn, a, b, fam in cases:
         t = get_target(fn, a, b)
         g = make_grids(t, a, b)
-        p = [p for p in seeds(t, a, b, 14, cf=False) if p.meta.get("family") == fam][0]
+        base = fam.split("+")[0]
+        p = [p for p in seeds(t, a, b, 14, cf=False) if p.meta.get("family") == base][0]
         q, _ = fit_constants(p, g.fxs, g.ffx)
+        if fam.endswith("+newton"):
+            q, _ = fit_constants(newton_step(q, t.power), g.fxs, g.ffx)
         xs = np.unique(np.concatenate([check_grid(a, b).astype(np.float32).astype(np.float64),
                                        float32_sample(a, b)]))
         hi = float32_reference(t)(xs)

@@ -242,3 +242,24 @@ def test_compose_children_in_an_island_run():
         assert all(e.ops <= 8 for e in isl.entries())
     assert any(n.startswith("compose") for n in names[True])
     assert not any(n.startswith("compose") for n in names[False])
+
+
+def test_ulp_refit_of_a_newton_program():
+    """A rational [1/1] followed by a Newton step (9 ops), 1/sqrt(x) on [1, 4]: the refit for
+    ULPs lowers the exhaustive max ULP by more than 10%."""
+    from discover_plugins.evolve.search import newton_step
+
+    a, b = 1.0, 4.0
+    t, _ = _rational22("1/sqrt(x)", a, b)
+    g = make_grids(t, a, b)
+    p = [p for p in seeds(t, a, b, 10, cf=False) if p.meta.get("family") == "rational1/1"][0]
+    q, _ = fit_constants(p, g.fxs, g.ffx)
+    q, _ = fit_constants(newton_step(q, t.power), g.fxs, g.ffx)
+    assert q.ops == 9
+    xs = float32_sample(a, b)
+    rounded = q.copy()
+    for i in rounded.free_constants():
+        rounded.c[i] = float(np.float32(rounded.c[i]))
+    r, _ = refit_float32_ulp(q, xs, 1 / np.sqrt(xs))
+    before = float32_exhaustive(rounded, t, a, b)["max_ulp"]
+    assert float32_exhaustive(r, t, a, b)["max_ulp"] <= 0.9 * before

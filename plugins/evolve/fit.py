@@ -385,15 +385,17 @@ def polish_rounded(prog: Program, xs: np.ndarray, hi: np.ndarray, lo: np.ndarray
     return q, best
 
 
-def refit_float32_ulp(prog: Program, xs: np.ndarray, hi: np.ndarray, lo=None) -> tuple:
+def refit_float32_ulp(prog: Program, xs: np.ndarray, hi: np.ndarray, lo=None, *,
+                      lawson_rounds: int = 16) -> tuple:
     """Constants for deployment in float32 that minimise the maximum error in float32 ULPs of
     the true value (not the relative error: the two differ by up to 2x inside each binade, so
     they rank programs differently when the target spans several binades, e.g. 1/sqrt(x) on
     [1, 16] or log(1+x) on [0, 1]).
 
-    1. a minimax step (SLSQP, as in :func:`fit_constants`) on the error weighted by ``1/ulp``
-       with the program in float64 -- the best constants in exact arithmetic for this
-       objective, from the program's own;
+    1. Lawson rounds (least squares reweighted towards the minimax) and a minimax step (SLSQP,
+       as in :func:`fit_constants`) on the error weighted by ``1/ulp`` with the program in
+       float64 -- the best constants in exact arithmetic for this objective, from the
+       program's own;
     2. from those and from the program's own constants, each rounded to float32: a coordinate
        search in float32 ULPs of the constants (:func:`polish_rounded`, ``objective="ulp"``)
        with the program evaluated in float32.
@@ -424,7 +426,43 @@ def refit_float32_ulp(prog: Program, xs: np.ndarray, hi: np.ndarray, lo=None) ->
         r0, _ = residuals(c0)
         if r0 is not None:
             best_c, best = c0, float(np.max(np.abs(r0)))
-            scale = np.maximum(np.abs(c0), 1e-300)
+            # Lawson: least squares reweighted by |r| towards the weighted minimax
+            from scipy.optimize import least_squares
+
+            w = np.ones_like(xs)
+            c, r = c0, r0
+            with one_blas_thread(), warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                for _ in range(lawson_rounds):
+                    w = w * np.abs(r)
+                    tot = w.sum()
+                    if not (np.isfinite(tot) and tot > 0):
+                        break
+                    w = w / tot + 1e-12 / xs.size
+                    sw = np.sqrt(w)
+
+                    def fun(cc, sw=sw):
+                        rr, _ = residuals(cc)
+                        return sw * (rr if rr is not None else np.full_like(xs, 1e3))
+
+                    def jac(cc, sw=sw):
+                        _, JJ = residuals(cc)
+                        return sw[:, None] * (JJ if JJ is not None
+                                              else np.zeros((xs.size, len(idx))))
+
+                    try:
+                        c = least_squares(fun, c, jac=jac, method="trf", x_scale="jac",
+                                          max_nfev=20, xtol=1e-15, ftol=1e-15,
+                                          gtol=1e-15).x
+                    except Exception:
+                        break
+                    r, _ = residuals(c)
+                    if r is None:
+                        break
+                    e = float(np.max(np.abs(r)))
+                    if e < best:
+                        best_c, best = c.copy(), e
+            scale = np.maximum(np.abs(best_c), 1e-300)
             for _ in range(3):
                 if not (np.isfinite(best) and best > 0):
                     break
