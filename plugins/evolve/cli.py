@@ -21,7 +21,8 @@ __all__ = ["add_command", "build_search", "run_evolve", "format_table"]
 OPTIONS = {"function": "FUNCTION", "interval": "--interval", "max_ops": "--max-ops",
            "seconds": "--seconds", "seed": "--seed", "generations": "--generations",
            "rounds": "--rounds", "round_seconds": "--round-seconds", "islands": "--islands",
-           "optional_ops": "--optional-ops", "cache": "--no-cache"}
+           "optional_ops": "--optional-ops", "cache": "--no-cache", "newton": "--no-newton",
+           "compose": "--no-compose"}
 
 
 def add_command(subparsers) -> None:
@@ -46,6 +47,10 @@ def add_command(subparsers) -> None:
     p.add_argument("--no-cache", action="store_true",
                    help="do not reuse fits from the functional hash table")
     p.add_argument("--optional-ops", action="store_true", help="allow fma, sqrt, scaling")
+    p.add_argument("--no-newton", action="store_true",
+                   help="without the Newton-step move (for 1/x, sqrt, 1/sqrt, cbrt, 1/cbrt)")
+    p.add_argument("--no-compose", action="store_true",
+                   help="without the move composing a program with one of the front")
     p.add_argument("--search", metavar="FILE", help="read the search from a search file "
                    "(kind = \"program\"); options given here override its fields")
     p.add_argument("--store", metavar="PATH", help="record the run in this store (resumes the "
@@ -57,8 +62,9 @@ def add_command(subparsers) -> None:
                         "4 multiplies, a square root 5, an fma 1); both are reported")
     p.add_argument("--float32", action="store_true",
                    help="also round each front program's constants to float32, refit them in "
-                        "float32 and check it exhaustively over every float32 in the interval "
-                        "(max ULP error; 'below 1 ULP' reported)")
+                        "float32 to the least max error in ULPs, and check both exhaustively "
+                        "over every float32 in the interval (max ULP error before/after the "
+                        "refit; 'below 1 ULP' reported)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evolve)
 
@@ -114,6 +120,10 @@ def build_search(args) -> dict:
         gen["cache"] = False
     if args.optional_ops:
         gen["optional_ops"] = True
+    if getattr(args, "no_newton", False):
+        gen["newton"] = False
+    if getattr(args, "no_compose", False):
+        gen["compose"] = False
     if isinstance(gen.get("max_ops"), int) and gen["max_ops"] < 2:
         raise EvolveError(f"--max-ops {gen['max_ops']}: the budget is below the minimum of 2 "
                           f"operations (fix: --max-ops 2 or more)")
@@ -133,20 +143,39 @@ def build_search(args) -> dict:
 
 
 def float32_report(prog, target, a: float, b: float) -> dict:
-    """The program with its constants rounded to float32 and refitted in float32 (coordinate
-    search in float32 ULPs), checked exhaustively over every float32 in [a, b]."""
+    """The program for float32: its constants rounded to float32, then refitted to minimise
+    the maximum error in float32 ULPs of the true value (:func:`.fit.refit_float32_ulp`),
+    both checked exhaustively over every float32 in [a, b]. ``max_ulp_rounded`` is the
+    rounded program's, ``max_ulp_refit`` the refitted one's; ``max_ulp``, ``constants`` and
+    ``c`` are those of the better of the two (``refit_kept``)."""
     import numpy as np
 
-    from .fit import polish_rounded
+    from .fit import refit_float32_ulp
     from .functions import dd_reference
     from .search import check_grid
-    from .verify import float32_exhaustive
+    from .verify import float32_exhaustive, float32_reference, float32_sample
 
-    xs = np.unique(check_grid(a, b).astype(np.float32).astype(np.float64))
-    hi, lo = dd_reference(target, xs)
-    keep = hi != 0
-    q, _ = polish_rounded(prog, xs[keep], hi[keep], lo[keep], dtype=np.float32)
-    out = float32_exhaustive(q, target, a, b)
+    xs = np.unique(np.concatenate([check_grid(a, b).astype(np.float32).astype(np.float64),
+                                   float32_sample(a, b)]))
+    xs = xs[(xs >= a) & (xs <= b)]
+    npref = float32_reference(target)
+    if npref is not None:
+        with np.errstate(all="ignore"):
+            hi, lo = npref(xs), np.zeros_like(xs)
+    else:
+        hi, lo = dd_reference(target, xs)
+    keep = (hi != 0) & np.isfinite(hi)
+    rounded = prog.copy()
+    for i in rounded.free_constants():
+        rounded.c[i] = float(np.float32(rounded.c[i]))
+    q, _ = refit_float32_ulp(prog, xs[keep], hi[keep], lo[keep])
+    before = float32_exhaustive(rounded, target, a, b)
+    after = float32_exhaustive(q, target, a, b)
+    b_ulp, a_ulp = before.get("max_ulp"), after.get("max_ulp")
+    kept = a_ulp is not None and (b_ulp is None or a_ulp <= b_ulp)
+    out = dict(after if kept else before)
+    q = q if kept else rounded
+    out.update(max_ulp_rounded=b_ulp, max_ulp_refit=a_ulp, refit="ulp", refit_kept=kept)
     out.update(c=q.to_c("f", ctype="float", comment=(
         f"float32: max error {out['max_ulp']:.3f} ULP over all {out['points']} float32 in "
         f"[{a}, {b}] (exhaustive)" if out.get("max_ulp") is not None else None)),

@@ -27,7 +27,7 @@ import numpy as np
 from .program import Program, eval_extended, eval_population, eval_with_jacobian, run_values
 
 __all__ = ["fit_constants", "fit_multistart", "polish_extended", "polish_rounded", "polish_grid",
-           "remez_polish", "max_rel_error"]
+           "remez_polish", "max_rel_error", "refit_float32_ulp"]
 
 
 _BLAS: dict = {}
@@ -476,12 +476,23 @@ def polish_grid(a: float, b: float, n: int = 1500) -> np.ndarray:
     return np.unique(np.concatenate([cheb, np.linspace(a, b, n)]))
 
 
+def _ulp32(y):
+    from .verify import ulp32
+
+    return ulp32(y)
+
+
 def polish_rounded(prog: Program, xs: np.ndarray, hi: np.ndarray, lo: np.ndarray, *,
-                   dtype=np.float64, sweeps: int = 3, steps=(1, 2, 4, 8)) -> tuple[Program, float]:
+                   dtype=np.float64, sweeps: int = 3, steps=(1, 2, 4, 8),
+                   objective: str = "relative") -> tuple[Program, float]:
     """Polish the constants as rounded to the deployment format (``dtype``): a coordinate
     search over each constant moved by a few units in the last place of ``dtype``, accepted
-    when the maximum relative error of the program *evaluated in dtype* on ``xs`` goes down.
-    Returns ``(program, that error)``."""
+    when the maximum error of the program *evaluated in dtype* on ``xs`` goes down: the
+    relative error (``objective="relative"``) or the error in float32 ULPs of the true value
+    (``"ulp"``, :func:`.verify.ulp32`; for ``dtype=float32``). Returns ``(program, that
+    error)``."""
+    if objective not in ("relative", "ulp"):
+        raise ValueError(f"objective {objective!r}: valid choices are 'relative', 'ulp'")
     idx = prog.free_constants()
     ref = np.asarray(hi, np.float64)
     lo = np.asarray(lo, np.float64)
@@ -489,13 +500,14 @@ def polish_rounded(prog: Program, xs: np.ndarray, hi: np.ndarray, lo: np.ndarray
     keep = np.asarray(x_d, np.float64) == np.asarray(xs, np.float64)
     x_d = x_d[keep]
     ref, lo = ref[keep], lo[keep]
+    unit = ref if objective == "relative" else _ulp32(ref + lo)
 
     def err(q):
         vals, st = eval_population([q], x_d, dtype=dtype)
         if st[0] != 0:
             return math.inf
         with np.errstate(all="ignore"):
-            e = np.abs(((vals[0].astype(np.float64) - ref) - lo) / ref)
+            e = np.abs(((vals[0].astype(np.float64) - ref) - lo) / unit)
         m = float(np.max(e))
         return m if np.isfinite(m) else math.inf
 
@@ -519,6 +531,107 @@ def polish_rounded(prog: Program, xs: np.ndarray, hi: np.ndarray, lo: np.ndarray
         if not improved:
             break
     return q, best
+
+
+def refit_float32_ulp(prog: Program, xs: np.ndarray, hi: np.ndarray, lo=None, *,
+                      lawson_rounds: int = 16) -> tuple:
+    """Constants for deployment in float32 that minimise the maximum error in float32 ULPs of
+    the true value (not the relative error: the two differ by up to 2x inside each binade, so
+    they rank programs differently when the target spans several binades, e.g. 1/sqrt(x) on
+    [1, 16] or log(1+x) on [0, 1]).
+
+    1. Lawson rounds (least squares reweighted towards the minimax) and a minimax step (SLSQP,
+       as in :func:`fit_constants`) on the error weighted by ``1/ulp`` with the program in
+       float64 -- the best constants in exact arithmetic for this objective, from the
+       program's own;
+    2. from those and from the program's own constants, each rounded to float32: a coordinate
+       search in float32 ULPs of the constants (:func:`polish_rounded`, ``objective="ulp"``)
+       with the program evaluated in float32.
+
+    ``xs`` should be float32 numbers (as float64) with the reference ``hi (+ lo)``. Returns
+    ``(program, max ULP error on xs)``, the better of the two searches."""
+    ref = np.asarray(hi, np.float64) + (0.0 if lo is None else np.asarray(lo, np.float64))
+    lo_ = np.zeros_like(ref) if lo is None else np.asarray(lo, np.float64)
+    hi_ = np.asarray(hi, np.float64)
+    xs = np.asarray(xs, np.float64)
+    u = _ulp32(ref)
+    idx = prog.free_constants()
+    starts = [prog]
+    if idx:
+        def residuals(c):
+            q = _with(prog, idx, c)
+            val, jac, ok = eval_with_jacobian(q, xs)
+            if not ok:
+                return None, None
+            with np.errstate(all="ignore"):
+                r = (val - ref) / u * 2.0 ** -24       # ~ relative error, in scale
+                J = (jac[idx] / u * 2.0 ** -24).T
+            if not np.all(np.isfinite(r)):
+                return None, None
+            return r, np.where(np.isfinite(J), J, 0.0)
+
+        c0 = np.array([prog.c[i] for i in idx], dtype=np.float64)
+        r0, _ = residuals(c0)
+        if r0 is not None:
+            best_c, best = c0, float(np.max(np.abs(r0)))
+            # Lawson: least squares reweighted by |r| towards the weighted minimax
+            from scipy.optimize import least_squares
+
+            w = np.ones_like(xs)
+            c, r = c0, r0
+            with one_blas_thread(), warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                for _ in range(lawson_rounds):
+                    w = w * np.abs(r)
+                    tot = w.sum()
+                    if not (np.isfinite(tot) and tot > 0):
+                        break
+                    w = w / tot + 1e-12 / xs.size
+                    sw = np.sqrt(w)
+
+                    def fun(cc, sw=sw):
+                        rr, _ = residuals(cc)
+                        return sw * (rr if rr is not None else np.full_like(xs, 1e3))
+
+                    def jac(cc, sw=sw):
+                        _, JJ = residuals(cc)
+                        return sw[:, None] * (JJ if JJ is not None
+                                              else np.zeros((xs.size, len(idx))))
+
+                    try:
+                        c = least_squares(fun, c, jac=jac, method="trf", x_scale="jac",
+                                          max_nfev=20, xtol=1e-15, ftol=1e-15,
+                                          gtol=1e-15).x
+                    except Exception:
+                        break
+                    r, _ = residuals(c)
+                    if r is None:
+                        break
+                    e = float(np.max(np.abs(r)))
+                    if e < best:
+                        best_c, best = c.copy(), e
+            scale = np.maximum(np.abs(best_c), 1e-300)
+            for _ in range(3):
+                if not (np.isfinite(best) and best > 0):
+                    break
+                c = _minimax_step(residuals, best_c.copy(), scale, best, maxiter=40,
+                                  ftol=1e-12)
+                r = None if c is None else residuals(c)[0]
+                if r is None:
+                    break
+                e = float(np.max(np.abs(r)))
+                if not e < best * 0.999:
+                    break
+                best_c, best = c, e
+            if best_c is not c0:
+                starts.append(_with(prog, idx, best_c))
+    out = None
+    for s in starts:
+        q, e = polish_rounded(s, xs, hi_, lo_, dtype=np.float32, sweeps=4,
+                              steps=(1, 2, 4, 8, 16, 64), objective="ulp")
+        if out is None or e < out[1]:
+            out = (q, e)
+    return out
 
 
 def fit_multistart(prog: Program, xs: np.ndarray, fx: np.ndarray, *, starts: int = 12,

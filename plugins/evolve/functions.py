@@ -123,6 +123,9 @@ class Target:
     domain: Callable
     odd: bool = False
     np: Callable | None = None      # float64 numpy version (exhaustive float32 checks)
+    # f(x) = x^(n/d) with a cheap algebraic defining equation y^d = x^n (the Newton-step move):
+    # (n, d) for 1/x, sqrt, 1/sqrt, cbrt, 1/cbrt; None otherwise
+    power: tuple | None = None
 
 
 TARGETS: dict[str, Target] = {t.name: t for t in [
@@ -143,8 +146,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
     Target("tanh", mpmath.tanh, _arb("tanh"), _series_tanh, _always, True),
     Target("erf", mpmath.erf, _arb("erf"), _series("erf"), _always, True),
     Target("erfc", mpmath.erfc, _arb("erfc"), _series("erfc"), _always),
-    Target("sqrt", mpmath.sqrt, _arb("sqrt"), _series("sqrt"), _nonneg),
-    Target("cbrt", mpmath.cbrt, lambda x: x.root(3), _series_cbrt, _positive),
+    Target("sqrt", mpmath.sqrt, _arb("sqrt"), _series("sqrt"), _nonneg, power=(1, 2)),
+    Target("cbrt", mpmath.cbrt, lambda x: x.root(3), _series_cbrt, _positive, power=(1, 3)),
     Target("gamma", mpmath.gamma, _arb("gamma"), _series("gamma"), _gamma_ok),
 ]}
 
@@ -284,7 +287,29 @@ def expression_target(text: str) -> Target:
     probe = _expr_np(expr, np.array([0.5]))
     return Target(text, mp, lambda v: _expr_eval(expr, v, "arb"),
                   lambda s: _expr_eval(expr, s, "series"), _always,
-                  np=None if probe is None else (lambda v: _expr_np(expr, v)))
+                  np=None if probe is None else (lambda v: _expr_np(expr, v)),
+                  power=power_of(mp))
+
+
+# the powers x^(n/d) whose defining equation y^d = x^n gives a cheap Newton step
+NEWTON_POWERS = ((-1, 1), (1, 2), (-1, 2), (1, 3), (-1, 3))
+
+
+def power_of(mp: Callable):
+    """``(n, d)`` when ``mp`` (a function of one mpmath number) is ``x^(n/d)`` for one of
+    :data:`NEWTON_POWERS` (checked at 30 digits at x = 2, 3 and 7, whatever the expression's
+    form: ``1/sqrt(x)``, ``x^-0.5``, ``sqrt(x)/x``), else None."""
+    with mpmath.workdps(30):
+        try:
+            vals = [(x, mp(mpmath.mpf(x))) for x in (2, 3, 7)]
+        except (ZeroDivisionError, ValueError, ArithmeticError, TypeError):
+            return None
+        for n, d in NEWTON_POWERS:
+            if all(isinstance(v, mpmath.mpf) and v > 0
+                   and abs(v / mpmath.power(x, mpmath.mpf(n) / d) - 1) < mpmath.mpf(10) ** -25
+                   for x, v in vals):
+                return (n, d)
+    return None
 
 
 def get_target(name: str, a: float, b: float, *, relative: bool = True) -> Target:

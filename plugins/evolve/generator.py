@@ -103,6 +103,10 @@ class ProgramGenerator(Generator):
         Field("optional_ops", "bool", False, "allow fma, sqrt and power-of-two scaling"),
         Field("structures", "bool", True, "continued-fraction + squaring seeds (multi-start "
               "fitted) and the structural moves (square, extend a continued fraction, centre)"),
+        Field("newton", "bool", True, "the Newton-step move (targets x^(n/d) with a cheap "
+              "defining equation: 1/x, sqrt, 1/sqrt, cbrt, 1/cbrt)"),
+        Field("compose", "bool", True, "the composition move (a program composed with one of "
+              "the island's front)"),
         Field("cache", "bool", True, "reuse fits through the functional hash table"),
         Field("dense_points", "int", 100_001, "points of the final dense re-measurement",
               min=1001),
@@ -208,6 +212,8 @@ class ProgramGenerator(Generator):
         stats = evolve_island(island, fitter, rng, generations=gens, deadline=deadline,
                               optional=params["optional_ops"],
                               structural=params.get("structures", True),
+                              newton=params.get("newton", True),
+                              compose=params.get("compose", True),
                               clock=spec.get("clock", 0.0))
         return {"phase": "evolve", "island": island.to_state(), "lineage": island.lineage,
                 "history": island.history, "stats": stats, "seconds": time.time() - t0}

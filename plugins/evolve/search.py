@@ -35,8 +35,9 @@ from .fit import (fit_constants, fit_multistart, max_rel_error, polish_extended,
 from .functions import Target, dd_reference, get_target, reference
 from .program import BINARY, CONST, Builder, Program, eval_population
 
-__all__ = ["seeds", "mutate", "Island", "Fitter", "evolve_island", "pareto_front", "baselines",
-           "fit_grid", "check_grid", "probe_grid", "make_grids", "lineage_of"]
+__all__ = ["seeds", "mutate", "structural_move", "newton_step", "compose_programs",
+           "compose_move", "Moves", "Island", "Fitter", "evolve_island", "pareto_front",
+           "baselines", "fit_grid", "check_grid", "probe_grid", "make_grids", "lineage_of"]
 
 
 def fit_grid(a, b, n=240):
@@ -592,16 +593,126 @@ def _prepend(q: Program, o: int, c: float) -> Program:
     return q
 
 
-def structural_move(p: Program, rng) -> tuple[Program, str]:
+# the Newton iteration for y ~ x^(n/d) on y^d = x^n: the instructions appended after the
+# program (output y): (opcode, first operand, second operand, constant), operands "x", "y" or
+# the index of an earlier appended instruction; the constants are refitted with the program's
+NEWTON = {
+    (-1, 1): [(2, "x", "y", 0.0), (6, 0, 0, 2.0), (2, "y", 1, 0.0)],            # y (2 - x y)
+    (1, 2): [(3, "x", "y", 0.0), (0, "y", 0, 0.0), (5, 1, 0, 0.5)],             # (y + x/y)/2
+    (-1, 2): [(2, "y", "y", 0.0), (2, 0, "x", 0.0), (5, 1, 0, -0.5),            # y (3/2 -
+              (4, 2, 0, 1.5), (2, "y", 3, 0.0)],                                # x y^2 / 2)
+    (1, 3): [(2, "y", "y", 0.0), (3, "x", 0, 0.0), (5, 1, 0, 0.5),              # 2/3 (y +
+             (0, "y", 2, 0.0), (5, 3, 0, 2.0 / 3.0)],                           # x/(2 y^2))
+    (-1, 3): [(2, "y", "y", 0.0), (2, 0, "y", 0.0), (2, 1, "x", 0.0),           # y (4/3 -
+              (5, 2, 0, -1.0 / 3.0), (4, 3, 0, 4.0 / 3.0), (2, "y", 4, 0.0)],   # x y^3 / 3)
+}
+
+
+@dataclass
+class Moves:
+    """What the Newton-step and composition moves need from the island: the target's power
+    ``(n, d)`` (None: no Newton step), the programs of the island's front (composition
+    partners; empty: no composition) and the op budget."""
+
+    power: tuple | None = None
+    pool: tuple = ()
+    max_ops: int = 10
+
+    def available(self, p: Program) -> list[str]:
+        out = []
+        if self.power in NEWTON and p.ops + len(NEWTON[self.power]) <= self.max_ops:
+            out.append("newton")
+        if any(p.ops + h.ops <= self.max_ops for h in self.pool):
+            out.append("compose")
+        return out
+
+
+def newton_step(p: Program, power: tuple) -> Program:
+    """``p`` followed by one Newton iteration for ``y = x^(n/d)`` on ``y^d = x^n`` (for 1/sqrt:
+    ``y (1.5 - 0.5 x y^2)``, 5 ops; 1/x: ``y (2 - x y)``, 3; sqrt: ``(y + x/y)/2``, 3; cbrt: 5;
+    1/cbrt: 6), its constants free: a short program and a Newton step, refitted together."""
+    if power not in NEWTON:
+        raise ValueError(f"no Newton step for the power {power!r}: one of {sorted(NEWTON)}")
+    q = p.copy()
+    y = len(q.op)                     # value index of p's output
+    base = y + 1                      # value index of the first appended instruction
+
+    def ref(v):
+        return 0 if v == "x" else y if v == "y" else base + v
+
+    for o, a, b, c in NEWTON[power]:
+        q.op.append(o)
+        q.a.append(ref(a))
+        q.b.append(ref(b) if o in BINARY else 0)
+        q.d.append(0)
+        q.c.append(float(c))
+    return q
+
+
+def compose_programs(p: Program, h: Program, how: str) -> Program:
+    """``p(h(x))`` (``how = "of"``) or ``p(x) op h(x)`` (``how`` one of ``+ - * /``) as one
+    program (not pruned)."""
+    q = Program([], [], [], [], [], dict(p.meta))
+    if how == "of":
+        first, second, x_of_second = h, p, len(h.op)
+    else:
+        first, second, x_of_second = p, h, 0
+    shift = len(first.op)
+    q.op += list(first.op)
+    q.a += list(first.a)
+    q.b += list(first.b)
+    q.d += list(first.d)
+    q.c += [float(v) for v in first.c]
+    for i in range(len(second.op)):
+        q.op.append(second.op[i])
+        for dst, src in ((q.a, second.a), (q.b, second.b), (q.d, second.d)):
+            v = src[i]
+            dst.append(x_of_second if v == 0 else v + shift)
+        q.c.append(float(second.c[i]))
+    if how != "of":
+        q.op.append("+-*/".index(how))
+        q.a.append(len(p.op))
+        q.b.append(len(q.op) - 1)
+        q.d.append(0)
+        q.c.append(0.0)
+    return q
+
+
+def compose_move(p: Program, rng, moves: Moves) -> tuple[Program, str]:
+    """``p`` composed with a program ``h`` of the island's front that fits the op budget with
+    it: ``p(h(x))`` or ``p(x) op h(x)`` (op one of + - * /; one op more). The child is pruned
+    and then refitted like any other."""
+    room = moves.max_ops - p.ops
+    forms = [("of", 0)] + [(o, 1) for o in "+-*/"]
+    cands = [(h, how) for h in moves.pool for how, extra in forms if h.ops + extra <= room]
+    if not cands:
+        return p.copy(), "compose"
+    h, how = cands[int(rng.integers(0, len(cands)))]
+    name = "compose p(h(x))" if how == "of" else f"compose p(x) {how} h(x)"
+    return compose_programs(p, h, how), name
+
+
+def structural_move(p: Program, rng, kind: str | None = None,
+                    moves: "Moves | None" = None) -> tuple[Program, str]:
     """A move a numerical analyst would try (the child is refitted afterwards):
 
     - ``square``: ``p(x/2)^2`` (exact for 2^x and e^x: f(x) = f(x/2)^2; its kin elsewhere);
     - ``cf extend``: one read of ``x`` becomes ``x + c/x`` (a continued fraction one level
       deeper, with a removable singularity at 0 evaluated with IEEE division);
     - ``centre``: every read of ``x`` reads ``x - c`` instead (c the interval's middle
-      once fitted; seeds start it at 0.5)."""
+      once fitted; seeds start it at 0.5);
+    - ``newton``: one Newton iteration on the target's defining equation appended
+      (:func:`newton_step`; only for targets ``x^(n/d)`` with such an equation, ``moves``);
+    - ``compose``: the program composed with another from the island's front
+      (:func:`compose_move`, ``moves``).
+
+    Without ``kind``, one of the first three is drawn."""
+    if kind == "newton":
+        return newton_step(p, moves.power), "newton"
+    if kind == "compose":
+        return compose_move(p, rng, moves)
     q = p.copy()
-    kind = rng.choice(["square", "cf extend", "centre"])
+    kind = kind or rng.choice(["square", "cf extend", "centre"])
     if kind == "square":
         q = _prepend(q, 5, 0.5)
         n = len(q.op)
@@ -629,7 +740,19 @@ def structural_move(p: Program, rng) -> tuple[Program, str]:
     return q, kind
 
 
-def mutate(p: Program, rng, optional=False, structural=True) -> tuple[Program, list[str]]:
+def mutate(p: Program, rng, optional=False, structural=True,
+           moves: Moves | None = None) -> tuple[Program, list[str]]:
+    """A child of ``p``: a structural move (:func:`structural_move`; the Newton-step and
+    composition moves when ``moves`` offers them, 8% of children each way) or one or two
+    local edits (insert, remove, rewire, change op, perturb constant), pruned."""
+    extra = moves.available(p) if moves is not None else []
+    if extra and rng.random() < 0.08:
+        q, name = structural_move(p, rng, kind=extra[int(rng.integers(0, len(extra)))],
+                                  moves=moves)
+        meta = dict(p.meta)
+        q = q.pruned()
+        q.meta = meta
+        return q, [name]
     if structural and p.ops >= 6 and rng.random() < 0.08:      # structures worth squaring or deepening
         q, name = structural_move(p, rng)
         meta = dict(p.meta)
@@ -972,14 +1095,17 @@ class Fitter:
 
 def evolve_island(island: Island, fitter: Fitter, rng, *, generations: int | None = None,
                   deadline: float | None = None, optional: bool = False,
-                  structural: bool = True,
+                  structural: bool = True, newton: bool = True, compose: bool = True,
                   clock: float = 0.0, stats: dict | None = None) -> dict:
     """Run one island for ``generations`` children, or until ``deadline`` (``time.time()``).
 
     Each step picks an op count, a parent among the best there (biased to the best), mutates
-    it, fits the child's constants and offers it to the archive. ``clock`` is the island's time
-    before this call (for the history). Returns the counters.
+    it, fits the child's constants and offers it to the archive. ``newton`` offers the
+    Newton-step move (targets with a defining equation, :attr:`.functions.Target.power`),
+    ``compose`` the composition with a program of the island's front. ``clock`` is the
+    island's time before this call (for the history). Returns the counters.
     """
+    power = fitter.target.power if newton else None
     stats = new_stats() if stats is None else stats
     t0 = time.time()
     gen = 0
@@ -996,7 +1122,11 @@ def evolve_island(island: Island, fitter: Fitter, rng, *, generations: int | Non
         lv = int(rng.choice(levels))
         lst = island.archive[lv]
         parent = lst[min(int(rng.integers(0, len(lst))), int(rng.integers(0, len(lst))))]
-        child, muts = mutate(parent.prog, rng, optional, structural)
+        moves = None
+        if power is not None or compose:
+            pool = tuple(e.prog for e in pareto_front(island.entries())) if compose else ()
+            moves = Moves(power, pool, island.max_ops)
+        child, muts = mutate(parent.prog, rng, optional, structural, moves)
         stats["children"] += 1
         if not child.valid_structure() or child.ops > island.max_ops:
             stats["invalid"] += 1

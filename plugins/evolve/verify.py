@@ -25,7 +25,7 @@ from .functions import EvolveError, Target, dd_reference
 from .program import Program, eval_extended, eval_population, run_values
 
 __all__ = ["dense_grid", "measure", "prove_bound", "rational_form", "float32_points",
-           "float32_exhaustive"]
+           "float32_exhaustive", "ulp32"]
 
 
 def dense_grid(a: float, b: float, n: int = 100_001, cluster: int = 2_000) -> np.ndarray:
@@ -65,10 +65,8 @@ def measure(prog: Program, target: Target, a: float, b: float, n: int = 100_001)
         v32, st32 = eval_population([prog], x32, dtype=np.float32)
         if st32[0] == 0:
             h32, _ = dd_reference(target, x32, 30)
-            ulp = np.spacing(np.abs(h32).astype(np.float32)).astype(np.float64)
-            ok = ulp > 0
-            out["float32_ulps"] = float(np.max(np.abs(v32[0].astype(np.float64) - h32)[ok]
-                                               / ulp[ok]))
+            out["float32_ulps"] = float(np.max(np.abs(v32[0].astype(np.float64) - h32)
+                                               / ulp32(h32)))
         else:
             out["float32_ulps"] = None
     return out
@@ -519,57 +517,103 @@ _NUMPY_REF = {"exp": np.exp, "exp2": np.exp2, "expm1": np.expm1, "log": np.log,
               "tanh": np.tanh, "sqrt": np.sqrt, "cbrt": np.cbrt}
 
 
-def float32_points(a: float, b: float) -> np.ndarray:
-    """Every float32 in [a, b], increasing (as float32)."""
+def ulp32(y) -> np.ndarray:
+    """The float32 ULP of the *true* value ``y`` (float64 array): ``2^(e - 23)`` for ``y`` in
+    the binade ``[2^e, 2^(e+1))`` (the spacing of the float32 numbers there), at least the
+    subnormal spacing ``2^-149``; at 0 also ``2^-149``. Unlike ``numpy.spacing`` of the value
+    rounded to float32, a true value just below a power of two is measured in the ULP of its
+    own binade."""
+    y = np.abs(np.asarray(y, np.float64))
+    _, e = np.frexp(y)               # y = m 2^e, 0.5 <= m < 1: binade [2^(e-1), 2^e)
+    u = np.ldexp(1.0, np.maximum(e - 24, -149))
+    return np.where(y == 0, 2.0 ** -149, u)
+
+
+def _f32_key(v) -> int:
+    """float32 -> an integer, monotone in the value, consecutive floats consecutive keys
+    (-0.0 and +0.0 share key 0)."""
+    i = int(np.array(v, np.float32).view(np.int32))
+    return i if i >= 0 else -(i & 0x7FFFFFFF)
+
+
+def _f32_of_keys(ks: np.ndarray) -> np.ndarray:
+    ks = np.asarray(ks, np.int64)
+    bits = np.where(ks >= 0, ks, (-ks) | 0x80000000).astype(np.uint32)
+    return bits.view(np.float32)
+
+
+def _f32_range(a: float, b: float) -> tuple[int, int]:
+    """The keys of the smallest and the largest float32 in [a, b]."""
     lo = np.float32(a)
     if float(lo) < a:
         lo = np.nextafter(lo, np.float32(np.inf))
     hi = np.float32(b)
     if float(hi) > b:
         hi = np.nextafter(hi, np.float32(-np.inf))
+    return _f32_key(lo), _f32_key(hi)
 
-    def key(v):   # float32 -> monotone integer
-        i = int(np.array(v, np.float32).view(np.int32))
-        return i if i >= 0 else -(i & 0x7FFFFFFF)
 
-    k0, k1 = key(lo), key(hi)
-    ks = np.arange(k0, k1 + 1, dtype=np.int64)
-    bits = np.where(ks >= 0, ks, (-ks) | 0x80000000).astype(np.uint32)
-    return np.unique(bits.view(np.float32))
+def float32_points(a: float, b: float) -> np.ndarray:
+    """Every float32 in [a, b], increasing (as float32)."""
+    k0, k1 = _f32_range(a, b)
+    return _f32_of_keys(np.arange(k0, k1 + 1, dtype=np.int64))
+
+
+def float32_sample(a: float, b: float, n: int = 4096) -> np.ndarray:
+    """About ``2 n`` float32 in [a, b] (as float64), increasing: ``n`` evenly spaced in value
+    and ``n`` evenly spaced in the float32 order (so, on an interval reaching down to 0, also
+    in the tiny binades, which an exhaustive check covers), plus both ends."""
+    k0, k1 = _f32_range(a, b)
+    ks = np.unique(np.linspace(k0, k1, n).round().astype(np.int64))
+    by_key = _f32_of_keys(ks).astype(np.float64)
+    by_val = np.linspace(a, b, n).astype(np.float32).astype(np.float64)
+    xs = np.unique(np.concatenate([by_key, by_val]))
+    return xs[(xs >= a) & (xs <= b)]
+
+
+def float32_reference(target: Target):
+    """A float64 function for ``target`` (numpy/libm; error a few float64 ULPs, ~2^-28 float32
+    ULP), or None when it has none (then mpmath is the reference)."""
+    return _NUMPY_REF.get(target.name) or getattr(target, "np", None)
 
 
 def float32_exhaustive(prog: Program, target: Target, a: float, b: float, *,
                        chunk: int = 1 << 22, max_points: int = 1 << 31) -> dict:
     """The program evaluated in float32 at *every* float32 in [a, b] against a reference
     (float64 numpy/libm for the corpus functions and for expressions of the functions numpy
-    has, error ~2^-28 float32 ULP; mpmath otherwise, up to 2*10^5 points): ``max_ulp`` (in units of the float32 spacing at the true value),
-    ``worst_x``, ``points``, ``below_1ulp``."""
-    xs = float32_points(a, b)
-    if xs.size > max_points:
-        raise EvolveError(f"--float32: {xs.size} float32 values in [{a}, {b}] exceed "
+    has, error ~2^-28 float32 ULP; mpmath otherwise, up to 2*10^5 points): ``max_ulp`` (in
+    units of the float32 ULP of the true value, :func:`ulp32`), ``worst_x``, ``points``,
+    ``below_1ulp``. The floats are generated chunk by chunk from their integer keys, so
+    [0, 1] (~1.07e9 floats) runs in bounded memory."""
+    k0, k1 = _f32_range(a, b)
+    npts = k1 - k0 + 1
+    if npts > max_points:
+        raise EvolveError(f"--float32: {npts} float32 values in [{a}, {b}] exceed "
                           f"{max_points}; choose a smaller interval")
-    npref = _NUMPY_REF.get(target.name) or getattr(target, "np", None)
-    if npref is None and xs.size > 200_000:
+    npref = float32_reference(target)
+    if npref is None and npts > 200_000:
         raise EvolveError(f"--float32: {target.name!r} has no float64 reference for an "
-                          f"exhaustive check over {xs.size} floats (at most 200000 with "
+                          f"exhaustive check over {npts} floats (at most 200000 with "
                           f"mpmath); choose a smaller interval or a corpus function")
     worst, worst_x = 0.0, None
-    for s in range(0, xs.size, chunk):
-        x32 = xs[s:s + chunk]
+    for s in range(k0, k1 + 1, chunk):
+        x32 = _f32_of_keys(np.arange(s, min(s + chunk, k1 + 1), dtype=np.int64))
         v32, st = eval_population([prog], x32, dtype=np.float32)
         if st[0] != 0:
-            return {"points": int(xs.size), "max_ulp": None, "below_1ulp": False,
+            return {"points": int(npts), "max_ulp": None, "below_1ulp": False,
                     "reason": "not finite in float32"}
         x64 = x32.astype(np.float64)
         if npref is not None:
             ref = npref(x64)
         else:
             ref, _ = dd_reference(target, x64, 30)
-        ulp = np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
-        # at a power of two the float32 spacing below the value is half the one above
-        e = np.abs(v32[0].astype(np.float64) - ref) / ulp
+        with np.errstate(all="ignore"):
+            e = np.abs(v32[0].astype(np.float64) - ref) / ulp32(ref)
+        if not np.all(np.isfinite(e)):
+            return {"points": int(npts), "max_ulp": None, "below_1ulp": False,
+                    "reason": "reference not finite in the interval"}
         i = int(np.argmax(e))
-        if e[i] > worst:
+        if e[i] > worst or worst_x is None:
             worst, worst_x = float(e[i]), float(x64[i])
-    return {"points": int(xs.size), "max_ulp": worst, "worst_x": worst_x,
+    return {"points": int(npts), "max_ulp": worst, "worst_x": worst_x,
             "below_1ulp": worst < 1.0}
