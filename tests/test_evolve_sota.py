@@ -280,3 +280,55 @@ def test_remez_polish_leaves_a_program_without_alternation_alone():
     q, err = remez_polish(p, t, xs, hi, lo)
     assert math.isfinite(err) and q.ops == p.ops
     assert err <= max_rel_error(p, xs, hi) * 1.000001
+
+
+def test_coth_continued_fraction_constants_match_the_taylor_series():
+    """``S = t + k_1/(t + ... k_{d-1}/t)``, ``t = u + m/u``, with the closed-form constants,
+    agrees with ``A coth(lam u)`` through order u^(2d): halving u divides the relative error
+    by about 2^(2d + 2) (checked in 40-digit arithmetic for depths 2, 3, 4)."""
+    from discover_plugins.evolve.search import _coth_constants
+
+    lam = 0.1
+    with mpmath.workdps(40):
+        # u where the truncation error (~(lam u)^(2d + 2)) is far above the float64 constants'
+        for depth, u in ((2, 1.0), (3, 3.0), (4, 6.0)):
+            for A, m, ks in _coth_constants(lam, depth):
+                def err(u):
+                    u = mpmath.mpf(u)
+                    t = u + m / u
+                    inner = t
+                    for kj in reversed(ks[1:]):
+                        inner = t + kj / inner
+                    S = t + ks[0] / inner
+                    return abs(S * mpmath.tanh(lam * u) / A - 1)
+                ratio = float(err(u) / err(u / 2)) / 2 ** (2 * depth + 2)
+                assert 0.75 < ratio < 1.25, (depth, A, ratio)
+
+
+def test_coth_seeds_reach_the_published_figure_and_past_it():
+    """What the seed round of ``discover evolve`` does with the coth seeds (closed-form start,
+    then the Remez exchange), measured on the check grid in float64 and, for the published
+    structure, in extended precision: 2^x on [0, 1] at 10 ops with depth 2 and three squarings
+    <= 3.5e-15 exact (the published program: 3.51e-15); depth 3 with one squaring, also 10
+    ops, <= 1.3e-15 in float64; 8 ops <= 1e-11; e^x <= 3e-14 at 10 ops and <= 8e-16 at 11 ops
+    in float64. Nothing is stored: every constant is computed here."""
+    from discover_plugins.evolve.fit import polish_grid
+    from discover_plugins.evolve.functions import dd_reference
+    from discover_plugins.evolve.program import eval_extended
+    from discover_plugins.evolve.search import Fitter, coth_seeds
+
+    want = {"exp2": {"coth2sq1": 1e-11, "coth2sq3": 4.2e-15, "coth3sq1": 1.3e-15},
+            "exp": {"coth3sq1": 3e-14, "coth4sq0": 8e-16}}
+    for fn, limits in want.items():
+        t = TARGETS[fn]
+        fitter = Fitter(None, fn, 0.0, 1.0, make_grids(t, 0.0, 1.0))
+        got = {p.meta["family"]: p for p in coth_seeds(t, 0.0, 1.0, 12)}
+        for fam, limit in limits.items():
+            q, err = fitter.fit_seed(got[fam])
+            assert err < limit, (fn, fam, err)
+            assert q.ops == {"coth2sq1": 8, "coth2sq3": 10, "coth3sq1": 10, "coth4sq0": 11}[fam]
+            if fam == "coth2sq3":
+                xs = polish_grid(0.0, 1.0, 800)
+                hi, lo = dd_reference(t, xs)
+                r = eval_extended(q, xs) / (np.asarray(hi, np.longdouble) + lo) - 1
+                assert float(np.max(np.abs(np.asarray(r, float)))) < 3.5e-15
