@@ -4,7 +4,9 @@
    ``p(x)/f(x) - 1`` with the exact Jacobian (forward-mode derivatives from the numba kernel);
 2. Lawson's iteratively reweighted least squares towards the minimax solution;
 3. a sequential linear-programming polish (SLSQP on ``min t s.t. |r_i| <= t``), the nonlinear
-   analogue of a Remez step, accepted only when it lowers the maximum error.
+   analogue of a Remez step, accepted only when it lowers the maximum error;
+4. for a front program, a nonlinear Remez exchange (:func:`remez_polish`) that solves for the
+   structure's minimax exactly: k constants, an error that equioscillates at k + 1 points.
 
 A fit is bit-for-bit reproducible: the same program and grid give the same constants in any
 process (a resumed run, a Dask worker), which the exactly reproducible runs of the ``program``
@@ -22,10 +24,10 @@ import warnings
 
 import numpy as np
 
-from .program import Program, eval_extended, eval_population, eval_with_jacobian
+from .program import Program, eval_extended, eval_population, eval_with_jacobian, run_values
 
 __all__ = ["fit_constants", "fit_multistart", "polish_extended", "polish_rounded", "polish_grid",
-           "max_rel_error", "refit_float32_ulp"]
+           "remez_polish", "max_rel_error", "refit_float32_ulp"]
 
 
 _BLAS: dict = {}
@@ -318,6 +320,152 @@ def polish_extended(prog: Program, xs: np.ndarray, hi: np.ndarray, lo: np.ndarra
             break
         best_c, best = c, e
     return _with(prog, idx, best_c), best
+
+
+def _sign_runs(r: np.ndarray) -> list[int]:
+    """The index of the largest ``|r|`` in each maximal run of equal sign of ``r``."""
+    out, start = [], 0
+    for j in range(1, r.size + 1):
+        if j == r.size or (r[j] > 0) != (r[start] > 0):
+            out.append(start + int(np.argmax(np.abs(r[start:j]))))
+            start = j
+    return out
+
+
+def _alternating_peaks(r: np.ndarray, floor: float = 1e-2) -> list[int]:
+    """The sign-run peaks of ``r`` (:func:`_sign_runs`) above ``floor`` times the largest, with
+    neighbours of equal sign merged into the larger: runs far below the maximum are either
+    rounding noise or parts of the curve not yet levelled, and a reference taken among them
+    sends the exchange astray (a Pade-like start has its error at one end of the interval)."""
+    peaks = _sign_runs(r)
+    top = max((abs(r[j]) for j in peaks), default=0.0)
+    out: list[int] = []
+    for j in peaks:
+        if abs(r[j]) < floor * top:
+            continue
+        if out and (r[out[-1]] > 0) == (r[j] > 0):
+            if abs(r[j]) > abs(r[out[-1]]):
+                out[-1] = j
+        else:
+            out.append(j)
+    return out
+
+
+def remez_polish(prog: Program, target, xs: np.ndarray, hi: np.ndarray, lo: np.ndarray, *,
+                 rounds: int = 10, dps: int = 40, free=None) -> tuple[Program, float]:
+    """The minimax constants of the program's structure by a nonlinear Remez exchange.
+
+    With k free constants the best program of a given structure has a relative error that
+    equioscillates at k + 1 points (for the families met here: continued fractions with
+    squarings, polynomials, rationals). Lawson reweighting and SLSQP only approach that
+    solution; near 1e-14 the error of the constants is a cone (it grows linearly with the
+    distance to the optimum, with a slope near 1e-6 per relative unit of a constant for the
+    10-op continued fraction of 2^x), so a local method stalls on its sides. Here: take the
+    extreme point of each sign run of the error on ``xs`` (the program in extended precision
+    against the double-double reference ``hi + lo``), choose k + 1 consecutive ones with the
+    largest smallest amplitude (or, with too few runs, k + 1 Chebyshev points and alternating
+    signs), and solve ``r(x_i; c) = s_i E`` for the k constants and the level E by Newton's
+    method in mpmath at ``dps`` digits against ``target.mp``; repeat. Points where the
+    program divides by zero (a removable singularity, evaluated with IEEE division) are left
+    out of the reference. ``free`` limits the constants solved for (instruction indices; the
+    others stay as they are). Returns ``(program, max error on xs in extended precision)``;
+    the input when no step lowers that error."""
+    import mpmath
+
+    idx = prog.free_constants() if free is None else list(free)
+    k = len(idx)
+    ref = np.asarray(hi, np.longdouble) + np.asarray(lo, np.longdouble)
+
+    def grid_error(q):
+        with np.errstate(all="ignore"):
+            r = np.asarray(eval_extended(q, xs) / ref - 1, dtype=np.float64)
+        return r
+
+    r = grid_error(prog)
+    best_err = float(np.max(np.abs(r))) if np.all(np.isfinite(r)) else math.inf
+    if k == 0 or not math.isfinite(best_err):
+        return prog, best_err
+    best = prog
+    cur = [float(prog.c[i]) for i in idx]
+    with mpmath.workdps(dps):
+        mp = mpmath.mp
+        fx_cache: dict = {}
+
+        def fx(x):
+            if x not in fx_cache:
+                fx_cache[x] = target.mp(mp.mpf(x))
+            return fx_cache[x]
+
+        def resid(c, x):
+            vals = [mp.mpf(v) for v in prog.c]
+            for j, i in enumerate(idx):
+                vals[i] = c[j]
+            q = Program(prog.op, prog.a, prog.b, prog.d, vals, prog.meta)
+            try:
+                v = run_values(q, mp.mpf(x), lambda t: t, mp.sqrt)[-1]
+            except ZeroDivisionError:
+                # a removable singularity at x: IEEE division gives the limit, which a point
+                # far below the working precision away from x gives too
+                v = run_values(q, mp.mpf(x) + mp.mpf(10) ** (10 - dps), lambda t: t,
+                               mp.sqrt)[-1]
+            return v / fx(x) - 1
+
+        c = [mp.mpf(v) for v in cur]
+        for _ in range(rounds):
+            runs = _alternating_peaks(r)
+            if len(runs) >= k + 1:
+                pick = max(range(len(runs) - k),
+                           key=lambda s: min(abs(r[j]) for j in runs[s:s + k + 1]))
+                sel = runs[pick:pick + k + 1]
+                pts = [float(xs[j]) for j in sel]
+                sg = [1 if r[j] > 0 else -1 for j in sel]
+                level = mp.mpf(float(np.mean([abs(r[j]) for j in sel])))
+            else:
+                lo_, hi_ = float(xs[0]), float(xs[-1])
+                pts = [float((lo_ + hi_) / 2 - (hi_ - lo_) / 2 * math.cos(math.pi * i / k))
+                       for i in range(k + 1)]
+                sg = [1 - 2 * (i % 2) for i in range(k + 1)]
+                level = mp.mpf(0)
+            u = list(c) + [level]
+            try:
+                for _ in range(12):
+                    F = mp.matrix([resid(u[:k], x) - s * u[k] for x, s in zip(pts, sg)])
+                    J = mp.matrix(k + 1, k + 1)
+                    for a_ in range(k):
+                        h = abs(u[a_]) * mp.mpf(10) ** (-(dps // 2)) + mp.mpf(10) ** (-dps)
+                        up, um = list(u[:k]), list(u[:k])
+                        up[a_] += h
+                        um[a_] -= h
+                        for i, x in enumerate(pts):
+                            J[i, a_] = (resid(up, x) - resid(um, x)) / (2 * h)
+                    for i, s in enumerate(sg):
+                        J[i, k] = -s
+                    if not all(mp.isfinite(v) for v in list(F) + list(J)):
+                        raise ValueError("non-finite residual at a reference point")
+                    if any(all(J[i, a_] == 0 for i in range(k + 1)) for a_ in range(k + 1)):
+                        raise ZeroDivisionError("a constant the error does not depend on")
+                    d = mp.lu_solve(J, -F)
+                    u = [u[i] + d[i] for i in range(k + 1)]
+                    tol = mp.mpf(10) ** (8 - dps)
+                    if all(abs(d[i]) <= tol * (1 + abs(u[i])) for i in range(k)):
+                        break
+            except (ZeroDivisionError, ValueError, OverflowError):
+                break
+            c = u[:k]
+            if not all(mp.isfinite(t) for t in c):
+                break
+            q = prog.copy()
+            for j, i in enumerate(idx):
+                q.c[i] = float(c[j])
+            r = grid_error(q)
+            if not np.all(np.isfinite(r)):
+                break
+            e = float(np.max(np.abs(r)))
+            if e < best_err:
+                best, best_err = q, e
+            elif e > 4 * best_err:
+                break
+    return best, best_err
 
 
 def polish_grid(a: float, b: float, n: int = 1500) -> np.ndarray:

@@ -325,10 +325,11 @@ class ProgramGenerator(Generator):
     @staticmethod
     def _polish(params, program: dict, err: float) -> tuple[dict, float]:
         """A front program's constants polished below float64 noise: a minimax pass with the
-        program in extended precision, then a search over the constants rounded to float64
+        program in extended precision, the structure's exact minimax by a nonlinear Remez
+        exchange (kept where it is better), then a search over the constants rounded to float64
         (a few ULPs each) on the program as evaluated in float64; kept only if its float64
         error on the check grid goes down. Deterministic."""
-        from .fit import max_rel_error, polish_extended, polish_grid, polish_rounded
+        from .fit import max_rel_error, polish_extended, polish_grid, polish_rounded, remez_polish
         from .functions import dd_reference
 
         a, b = params["interval"]
@@ -339,7 +340,10 @@ class ProgramGenerator(Generator):
         xs, hi, lo = xs[keep], hi[keep], lo[keep]
         prog = Program.from_dict(program)
         e0 = max_rel_error(prog, xs, hi)
-        q, _ = polish_extended(prog, xs, hi, lo)
+        q, ext = polish_extended(prog, xs, hi, lo)
+        qr, rem = remez_polish(q, target, xs, hi, lo)
+        if rem < ext:
+            q = qr
         q, _ = polish_rounded(q, xs, hi, lo)
         e = max_rel_error(q, xs, hi)
         if e < e0:

@@ -30,7 +30,8 @@ import numpy as np
 
 from discover.hashing import vector_keys
 
-from .fit import fit_constants, fit_multistart, max_rel_error, polish_extended
+from .fit import (fit_constants, fit_multistart, max_rel_error, polish_extended, polish_grid,
+                  remez_polish)
 from .functions import Target, dd_reference, get_target, reference
 from .program import BINARY, CONST, Builder, Program, eval_population
 
@@ -155,6 +156,84 @@ def seeds(target: Target, a, b, max_ops, cf: bool = True) -> list[Program]:
                 out.append(p)
     if cf and np.all(fx > 0) and not zeros:
         out += cf_seeds(target, a, b, max_ops)
+        out += coth_seeds(target, a, b, max_ops)
+    return out
+
+
+# P_d(z): z = A lam for the depth-d continued fraction of A coth(lam u) (see coth_seeds); the
+# constraint polynomials from matching the Taylor series of S tanh(lam u) = A to order u^(2d)
+_COTH_P = {1: [1.0, -3.0], 2: [1.0, -15.0, 45.0], 3: [1.0, -45.0, 630.0, -3150.0, 4725.0],
+           4: [1.0, -105.0, 4095.0, -75600.0, 694575.0, -2976750.0, 4465125.0]}
+
+
+def _coth_constants(lam: float, depth: int) -> list[tuple[float, float, list[float]]]:
+    """``(A, m, [k_1, ..., k_{d-1}])`` for every real root z of P_d: ``A = z/lam``,
+    ``m = z/lam^2``, ``k_j = z P_j(z) / ((2j - 1)(2j + 1) lam^2 P_{j-1}(z) P_{j-2}(z))``."""
+    out = []
+    for z in np.roots(_COTH_P[depth]):
+        if abs(z.imag) > 1e-9 * abs(z) or z.real <= 0:
+            continue
+        z = float(z.real)
+        P = [1.0] + [float(np.polyval(_COTH_P[j], z)) for j in range(1, depth)]
+        if any(v == 0 for v in P):
+            continue
+        ks = [z * P[j] / ((2 * j - 1) * (2 * j + 1) * lam * lam * P[j - 1]
+                         * (P[j - 2] if j >= 2 else 1.0)) for j in range(1, depth)]
+        out.append((z / lam, z / lam ** 2, ks))
+    return out
+
+
+def coth_seeds(target: Target, a, b, max_ops) -> list[Program]:
+    """Symmetric rationals from ``coth``'s continued fraction, then squarings, for
+    exponential-like targets (depth 2 is the structure of the published 10-op program for 2^x;
+    depth 3 with one squaring, also 10 ops, is an order of magnitude more accurate).
+
+    With ``g = f^(1/2^s) = g(c) e^(2 lam u)``, ``u = x - c`` and ``T = tanh(lam u)``:
+    ``g = g(c) (1 + T)/(1 - T) = g(c) (S + A)/(S - A)``, ``S = A coth(lam u)``. ``S`` is
+    evaluated as ``t + k_1/(t + k_2/(t + ... k_{d-1}/t))`` with ``t = u + m/u`` (singular at
+    u = 0, where IEEE division gives ``S = inf`` and ``g = g(c)``), so each level costs two
+    ops; matching the Taylor series of ``S tanh(lam u)`` to ``A`` gives the constants in
+    closed form (:func:`_coth_constants`). The program ``g(c) + 2 A g(c)/(t - A + k_1/...)``
+    has ``2 d + 3`` ops from x when c = 0 (one more otherwise), then ``s`` squarings; its
+    constants are solved by the Remez exchange in :meth:`Fitter.fit_seed` (from this start
+    it reaches the structure's minimax). The centre is 0 when 0 lies in [a, b], else the end
+    nearer 0; of the roots of P_d, the one whose start is closest to f is kept."""
+    xs = fit_grid(a, b, 200)
+    fx = reference(target, xs)
+    if not np.all(fx > 0) or b <= a:
+        return []
+    rho, alpha = np.polyfit(xs, np.log(fx), 1)         # log f ~ alpha + rho x
+    if not (math.isfinite(rho) and abs(rho) * (b - a) > 1e-6):
+        return []
+    c = 0.0 if a <= 0 <= b else (a if abs(a) < abs(b) else b)
+    out = []
+    for depth in (2, 3, 4):
+        for sq in range(0, 6):
+            if 2 * depth + 3 + sq + (c != 0) > max_ops:
+                break
+            lam = rho / 2 ** (sq + 1)
+            g0 = math.exp((alpha + rho * c) / 2 ** sq)
+            best = None
+            for A, m, ks in _coth_constants(lam, depth):
+                bl = Builder()
+                u = 0 if c == 0 else bl.emit(4, 0, c=-c)
+                t = bl.emit(0, u, bl.emit(7, u, c=m))           # t = u + m/u
+                inner = t
+                for kj in reversed(ks[1:]):
+                    inner = bl.emit(0, t, bl.emit(7, inner, c=kj))
+                S = bl.emit(0, bl.emit(4, t, c=-A), bl.emit(7, inner, c=ks[0]))
+                v = bl.emit(4, bl.emit(7, S, c=2 * A * g0), c=g0)
+                for _ in range(sq):
+                    v = bl.emit(2, v, v)
+                p = bl.program(family=f"coth{depth}sq{sq}")
+                if p.ops > max_ops or not p.valid_structure():
+                    continue
+                vals, st = eval_population([p], xs)
+                e = float(np.max(np.abs(vals[0] / fx - 1))) if st[0] == 0 else math.inf
+                if best is None or e < best[0]:
+                    best = (e, p)
+            if best is not None and math.isfinite(best[0]):
+                out.append(best[1])
     return out
 
 
@@ -981,7 +1060,15 @@ class Fitter:
         if out is not None:
             q, _, err = self._load(out)
             return q, err
-        if prog.meta.get("family", "").startswith("cf"):
+        if prog.meta.get("family", "").startswith("coth"):
+            # an exactly derived start in the basin of the structure's minimax: the Remez
+            # exchange alone (a multi-start fit would leave that basin)
+            xs = polish_grid(self.a, self.b, 600)
+            hi, lo = dd_reference(self.target, xs)
+            q, _ = remez_polish(prog, self.target, xs, hi, lo, rounds=12)
+            err = max_rel_error(q, g.cxs, g.cfx)
+            fit_err = err
+        elif prog.meta.get("family", "").startswith("cf"):
             # continued fractions (+ squarings): a multimodal error surface, so random
             # multi-start, then a minimax polish in extended precision
             q, err = fit_multistart(prog, g.fxs, g.ffx, starts=8, check=(g.cxs, g.cfx))
