@@ -4,6 +4,7 @@
     python benchmarks/bench_evolve.py --seconds 60 --functions exp2
     python benchmarks/bench_evolve.py --ablation              # what each piece of the issue changes
     python benchmarks/bench_evolve.py --seconds 30 --cache-compare   # fits reused from the store
+    python benchmarks/bench_evolve.py --scaling log1p --seconds 30  # front vs workers, islands
 
 Each search is what `discover evolve FUNCTION --interval 0 1 --max-ops K --seconds S --seed N`
 runs: a `program` search on the engine (seeds in round 0, then rounds on two islands). For each
@@ -207,6 +208,36 @@ def ablation(seconds=30.0):
               f"moves, {seconds:.0f} s: {row}  ({time.time() - t0:.0f} s wall)")
 
 
+def scaling(fn="log1p", seconds=30.0, seeds=(0, 1, 2), max_ops=10):
+    """The front against the number of worker processes and islands (islands run in the
+    engine's rounds, one task per island; on more machines the same search runs on Dask): for
+    each layout the median over ``seeds`` of the best verified error at 6, 8 and 10 ops, and
+    the children evaluated. ``fn`` should have no exact seed (the coth seeds set the front of
+    2^x and e^x in the seed round, whatever the workers)."""
+    import statistics
+
+    print(f"\n{fn} on [0, 1], {seconds:.0f} s per run, median over seeds {list(seeds)}:")
+    for workers, islands in ((1, 2), (2, 2), (2, 4)):
+        fronts, kids, walls = [], [], []
+        for sd in seeds:
+            data = {"search": {"name": f"bench-scaling-{fn}", "kind": "program",
+                               "workers": workers},
+                    "generator": {"function": fn, "interval": [0.0, 1.0], "max_ops": max_ops,
+                                  "seconds": seconds, "seed": sd, "islands": islands,
+                                  "round_seconds": 10.0}}
+            t0 = time.time()
+            out = run_evolve(data, baselines=False)
+            walls.append(time.time() - t0)
+            fronts.append({f["ops"]: f["max_rel_error"] for f in out["front"]})
+            kids.append(out["stats"]["children"])
+        row = []
+        for k in (6, 8, 10):
+            vals = [min((v for o, v in fr.items() if o <= k), default=math.inf) for fr in fronts]
+            row.append(f"{k}: {statistics.median(vals):.2e}")
+        print(f"  {workers} worker(s), {islands} islands: " + "  ".join(row)
+              + f"  children {statistics.median(kids):.0f}, wall {statistics.median(walls):.0f} s")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=120)
@@ -218,11 +249,16 @@ def main():
                     help="the interval (the published 10-op 2^x program is symmetric about 0: "
                          "--interval -0.5 0.5 measures that structure without a centring op)")
     ap.add_argument("--ablation", action="store_true")
+    ap.add_argument("--scaling", metavar="FUNCTION", default=None,
+                    help="the front against workers and islands for FUNCTION (e.g. log1p)")
     ap.add_argument("--cache-compare", action="store_true",
                     help="also run each search twice in one store (fits from the hash table)")
     args = ap.parse_args()
     if args.ablation:
         ablation(args.seconds)
+        return
+    if args.scaling:
+        scaling(args.scaling, args.seconds)
         return
     for fn in args.functions:
         t0 = time.time()
