@@ -302,24 +302,27 @@ def polish_extended(prog: Program, xs: np.ndarray, hi: np.ndarray, lo: np.ndarra
             w = w / tot + 1e-9 / xs.size
     # a sequential linear-programming step towards the minimax (SLSQP on min t subject to
     # |r_i| <= t), residuals in extended precision
+    best_c, best = _minimax_steps(lambda c: _ext_residuals(prog, idx, c, xs, ref), best_c, best)
+    return _with(prog, idx, best_c), best
 
+
+def _minimax_steps(residuals, best_c, best, rounds: int = 3):
+    """Up to ``rounds`` SLSQP minimax steps (:func:`_minimax_step`) from ``best_c``, each
+    kept while it lowers the largest residual by 0.1%; ``residuals(c)`` returns ``(r, J)``
+    (``r`` None where the program fails). Returns ``(constants, largest |r|)``."""
     scale = np.maximum(np.abs(best_c), 1e-300)
-    for _ in range(3):
-        t0 = best
-        if not (np.isfinite(t0) and t0 > 0):
+    for _ in range(rounds):
+        if not (np.isfinite(best) and best > 0):
             break
-        c = _minimax_step(lambda c: _ext_residuals(prog, idx, c, xs, ref), best_c.copy(),
-                          scale, t0, maxiter=40, ftol=1e-12)
-        if c is None:
-            break
-        r, _ = _ext_residuals(prog, idx, c, xs, ref)
+        c = _minimax_step(residuals, best_c.copy(), scale, best, maxiter=40, ftol=1e-12)
+        r = None if c is None else residuals(c)[0]
         if r is None:
             break
         e = float(np.max(np.abs(r)))
         if not e < best * 0.999:
             break
         best_c, best = c, e
-    return _with(prog, idx, best_c), best
+    return best_c, best
 
 
 def _sign_runs(r: np.ndarray) -> list[int]:
@@ -610,19 +613,7 @@ def refit_float32_ulp(prog: Program, xs: np.ndarray, hi: np.ndarray, lo=None, *,
                     e = float(np.max(np.abs(r)))
                     if e < best:
                         best_c, best = c.copy(), e
-            scale = np.maximum(np.abs(best_c), 1e-300)
-            for _ in range(3):
-                if not (np.isfinite(best) and best > 0):
-                    break
-                c = _minimax_step(residuals, best_c.copy(), scale, best, maxiter=40,
-                                  ftol=1e-12)
-                r = None if c is None else residuals(c)[0]
-                if r is None:
-                    break
-                e = float(np.max(np.abs(r)))
-                if not e < best * 0.999:
-                    break
-                best_c, best = c, e
+            best_c, best = _minimax_steps(residuals, best_c, best)
             if best_c is not c0:
                 starts.append(_with(prog, idx, best_c))
     out = None

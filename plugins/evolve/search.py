@@ -160,6 +160,17 @@ def seeds(target: Target, a, b, max_ops, cf: bool = True) -> list[Program]:
     return out
 
 
+def _keep_best(best, p: Program, xs: np.ndarray, fx: np.ndarray, max_ops: int):
+    """``best`` (``(error, program)`` or None) or ``p`` with its maximum relative error on
+    ``xs``, whichever is lower; ``p`` is passed over when it exceeds ``max_ops`` or is
+    malformed."""
+    if p.ops > max_ops or not p.valid_structure():
+        return best
+    vals, st = eval_population([p], xs)
+    e = float(np.max(np.abs(vals[0] / fx - 1))) if st[0] == 0 else math.inf
+    return (e, p) if best is None or e < best[0] else best
+
+
 # P_d(z): z = A lam for the depth-d continued fraction of A coth(lam u) (see coth_seeds); the
 # constraint polynomials from matching the Taylor series of S tanh(lam u) = A to order u^(2d)
 _COTH_P = {1: [1.0, -3.0], 2: [1.0, -15.0, 45.0], 3: [1.0, -45.0, 630.0, -3150.0, 4725.0],
@@ -225,13 +236,7 @@ def coth_seeds(target: Target, a, b, max_ops) -> list[Program]:
                 v = bl.emit(4, bl.emit(7, S, c=2 * A * g0), c=g0)
                 for _ in range(sq):
                     v = bl.emit(2, v, v)
-                p = bl.program(family=f"coth{depth}sq{sq}")
-                if p.ops > max_ops or not p.valid_structure():
-                    continue
-                vals, st = eval_population([p], xs)
-                e = float(np.max(np.abs(vals[0] / fx - 1))) if st[0] == 0 else math.inf
-                if best is None or e < best[0]:
-                    best = (e, p)
+                best = _keep_best(best, bl.program(family=f"coth{depth}sq{sq}"), xs, fx, max_ops)
             if best is not None and math.isfinite(best[0]):
                 out.append(best[1])
     return out
@@ -551,12 +556,7 @@ def cf_seeds(target: Target, a, b, max_ops) -> list[Program]:
                         p = cf_program(al, be, hh, kk, squarings=sq, centre=c)
                     except (IndexError, ValueError):
                         continue
-                    if p.ops > max_ops or not p.valid_structure():
-                        continue
-                    vals, st = eval_population([p], xs)
-                    e = float(np.max(np.abs(vals[0] / fx - 1))) if st[0] == 0 else math.inf
-                    if best is None or e < best[0]:
-                        best = (e, p)
+                    best = _keep_best(best, p, xs, fx, max_ops)
                 if best is not None:
                     out.append(best[1])
     return out
