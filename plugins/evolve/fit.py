@@ -365,14 +365,16 @@ def remez_polish(prog: Program, target, xs: np.ndarray, hi: np.ndarray, lo: np.n
     distance to the optimum, with a slope near 1e-6 per relative unit of a constant for the
     10-op continued fraction of 2^x), so a local method stalls on its sides. Here: take the
     extreme point of each sign run of the error on ``xs`` (the program in extended precision
-    against the double-double reference ``hi + lo``), choose k + 1 consecutive ones with the
-    largest smallest amplitude (or, with too few runs, k + 1 Chebyshev points and alternating
-    signs), and solve ``r(x_i; c) = s_i E`` for the k constants and the level E by Newton's
-    method in mpmath at ``dps`` digits against ``target.mp``; repeat. Points where the
-    program divides by zero (a removable singularity, evaluated with IEEE division) are left
-    out of the reference. ``free`` limits the constants solved for (instruction indices; the
-    others stay as they are). Returns ``(program, max error on xs in extended precision)``;
-    the input when no step lowers that error."""
+    against the double-double reference ``hi + lo``; runs below 1% of the peak left out,
+    :func:`_alternating_peaks`), choose k + 1 consecutive ones with the largest smallest
+    amplitude (or, with too few, k + 1 Chebyshev points and alternating signs), and solve
+    ``r(x_i; c) = s_i E`` for the k constants and the level E by Newton's method in mpmath at
+    ``dps`` digits against ``target.mp``; repeat. At a point where the program divides by zero
+    (a removable singularity, where IEEE division gives the limit) it is evaluated a distance
+    far below the working precision away. ``free`` limits the constants solved for
+    (instruction indices; the others stay as they are). Returns ``(program, max error on xs
+    in extended precision)``; the input when no step lowers that error; it gives up cleanly on
+    a singular or non-finite Newton system."""
     import mpmath
 
     idx = prog.free_constants() if free is None else list(free)
