@@ -98,6 +98,21 @@ def _residuals(prog, idx, c, xs, fx):
     return r, J
 
 
+def _weighted(residuals, sw: np.ndarray, n: int, k: int):
+    """``(fun, jac)`` for scipy's least squares: the residuals and Jacobian of
+    ``residuals(c) -> (r, J)`` weighted by ``sw`` (a failed evaluation gives large residuals
+    and a zero Jacobian, so the step is refused rather than raising)."""
+    def fun(c):
+        r, _ = residuals(c)
+        return sw * (r if r is not None else np.full(n, 1e3))
+
+    def jac(c):
+        _, J = residuals(c)
+        return sw[:, None] * (J if J is not None else np.zeros((n, k)))
+
+    return fun, jac
+
+
 def max_rel_error(prog: Program, xs, fx) -> float:
     val, _, ok = eval_with_jacobian(prog, xs)
     if not ok:
@@ -141,13 +156,7 @@ def _fit(prog, xs, fx, *, minimax, lawson_rounds, max_nfev):
     def run_lsq(c_start, w, nfev):
         sw = np.sqrt(w)
 
-        def fun(c):
-            r, _ = _residuals(prog, idx, c, xs, fx)
-            return sw * (r if r is not None else np.full_like(xs, 1e3))
-
-        def jac(c):
-            r, J = _residuals(prog, idx, c, xs, fx)
-            return sw[:, None] * (J if J is not None else np.zeros((xs.size, len(idx))))
+        fun, jac = _weighted(lambda c: _residuals(prog, idx, c, xs, fx), sw, xs.size, len(idx))
 
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -276,13 +285,8 @@ def polish_extended(prog: Program, xs: np.ndarray, hi: np.ndarray, lo: np.ndarra
         for _ in range(rounds):
             sw = np.sqrt(w)
 
-            def fun(cc):
-                rr, _ = _ext_residuals(prog, idx, cc, xs, ref)
-                return sw * (rr if rr is not None else np.full_like(xs, 1e3))
-
-            def jac(cc):
-                _, JJ = _ext_residuals(prog, idx, cc, xs, ref)
-                return sw[:, None] * (JJ if JJ is not None else np.zeros((xs.size, len(idx))))
+            fun, jac = _weighted(lambda cc: _ext_residuals(prog, idx, cc, xs, ref), sw,
+                                 xs.size, len(idx))
 
             try:
                 c = least_squares(fun, c, jac=jac, method="trf", x_scale="jac", max_nfev=20,
@@ -594,14 +598,7 @@ def refit_float32_ulp(prog: Program, xs: np.ndarray, hi: np.ndarray, lo=None, *,
                     w = w / tot + 1e-12 / xs.size
                     sw = np.sqrt(w)
 
-                    def fun(cc, sw=sw):
-                        rr, _ = residuals(cc)
-                        return sw * (rr if rr is not None else np.full_like(xs, 1e3))
-
-                    def jac(cc, sw=sw):
-                        _, JJ = residuals(cc)
-                        return sw[:, None] * (JJ if JJ is not None
-                                              else np.zeros((xs.size, len(idx))))
+                    fun, jac = _weighted(residuals, sw, xs.size, len(idx))
 
                     try:
                         c = least_squares(fun, c, jac=jac, method="trf", x_scale="jac",
